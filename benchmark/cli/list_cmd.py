@@ -1,0 +1,48 @@
+"""`list`: what can be run: suites, tasks, methods (with their origin), samplers, profiles."""
+
+from __future__ import annotations
+
+import argparse
+
+from benchmark.methods.registry import discover_methods
+from benchmark.runs.settings import profile_names
+from benchmark.training.samplers import SAMPLERS
+
+HELP = "list suites, tasks, methods, samplers or profiles"
+EPILOG = "examples:\n  python -m benchmark list methods\n  python -m benchmark list tasks"
+KINDS = ("suites", "tasks", "methods", "samplers", "profiles")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("kind", choices=KINDS, nargs="?", default="methods")
+
+
+def execute(args: argparse.Namespace) -> int:
+    if args.kind == "methods":
+        failed = 0
+        for entry in discover_methods().values():
+            if entry.method_class is None:
+                failed += 1
+                print(f"{entry.name:26} BROKEN  {entry.error}  [{entry.distribution}: {entry.target}]")
+            else:
+                cls = entry.method_class
+                mode = "joint" if cls.joint else "per-task"
+                print(f"{entry.name:26} {mode:8} {cls.summary}  [{entry.distribution}: {entry.target}]")
+        return 0
+    if args.kind == "samplers":
+        for name, cls in SAMPLERS.items():
+            print(f"{name:16} {(cls.__doc__ or '').strip().splitlines()[0]}")
+        return 0
+    if args.kind == "profiles":
+        print("\n".join(profile_names()))
+        return 0
+    from benchmark.tasks.registry import get_suite, get_task, suite_names, task_names
+
+    if args.kind == "suites":
+        for suite in suite_names():
+            print(f"{suite:16} {', '.join(get_suite(suite))}")
+        return 0
+    for name in task_names():
+        task = get_task(name)
+        print(f"{name:12} {task.suite:10} {task.task_type:16} main={task.main_score}")
+    return 0

@@ -1,0 +1,78 @@
+"""The public interface every method (built-in or third-party) implements.
+
+A method decides three things: how its encoder is built from a backbone for a
+list of tasks, which of the encoder's parameters it trains, and whether it
+trains one model for all tasks (``joint``) or one model per task. Task heads,
+the training loop, samplers, evaluation and result records belong to the
+harness, so methods differ only in the encoder and what they train.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from torch import Tensor, nn
+
+from benchmark.tasks.spec import TaskSpec
+
+ENTRY_POINT_GROUP = "camtl_bench.methods"
+"""Installed packages register methods under this entry-point group."""
+
+
+class Encoder(nn.Module):
+    """A task-conditioned sentence encoder returning one pooled vector per row.
+
+    ``task_ids`` holds the task index (0..T-1, in the order of the task list the
+    encoder was built for) of every row; encoders that are not conditioned on the
+    task ignore it.
+    """
+
+    hidden_size: int
+
+    def forward(  # noqa: D401 - signature documentation
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        token_type_ids: Tensor,
+        task_ids: Tensor,
+    ) -> Tensor:
+        raise NotImplementedError
+
+
+class Method(ABC):
+    """A benchmarked method. Subclasses set the class attributes and ``build_encoder``."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    joint: ClassVar[bool] = True
+    """True: one model serves every task. False: the harness trains one model per task."""
+    default_sampler: ClassVar[str] = "proportional"
+    option_defaults: ClassVar[Mapping[str, Any]] = {}
+
+    def resolve_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Merge user options over the defaults, refusing names the method does not know."""
+        merged = dict(self.option_defaults)
+        for key, value in (options or {}).items():
+            if key not in merged:
+                known = ", ".join(sorted(merged)) or "none"
+                raise ValueError(
+                    f"method {self.name!r} has no option {key!r} (known options: {known})"
+                )
+            merged[key] = value
+        return merged
+
+    @abstractmethod
+    def build_encoder(
+        self,
+        backbone: str,
+        tasks: Sequence[TaskSpec],
+        options: Mapping[str, Any],
+        max_length: int,
+    ) -> Encoder:
+        """Build the encoder for ``tasks`` with ``requires_grad`` set as the method trains it."""
+
+    def task_specific_parameter_count(self, encoder: Encoder, task_index: int) -> int:
+        """Encoder parameters that serve one task only (its embedding row, say); heads excluded."""
+        return 0

@@ -1,0 +1,143 @@
+"""Execute one run spec end to end and write its result record."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import resource
+import time
+from pathlib import Path
+
+import torch
+from transformers import AutoTokenizer
+
+from benchmark.data.loading import data_file_hashes, resolve_data_dir
+from benchmark.methods.registry import get_method
+from benchmark.metrics import suite_average
+from benchmark.parameters import account_parameters
+from benchmark.results.manifest import backbone_fingerprint, build_manifest
+from benchmark.results.schema import SCHEMA_VERSION
+from benchmark.results.store import record_path, write_record_atomically
+from benchmark.runs.prepare import TaskData, prepare_tasks
+from benchmark.runs.spec import RunSpec
+from benchmark.tasks.registry import get_task
+from benchmark.training.config import TrainConfig
+from benchmark.training.evaluate import EvalSet
+from benchmark.training.heads import MultiTaskModel
+from benchmark.training.loop import TrainOutcome, train_and_evaluate
+from benchmark.training.usage import merge_usage
+from camtl.backbones import resolve_backbone
+
+log = logging.getLogger(__name__)
+
+
+def _train_config(spec: RunSpec, options: dict) -> TrainConfig:
+    """Method options named like training settings (houlsby's learning_rate) override them."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    overrides = {k: v for k, v in options.items() if k in names}
+    return dataclasses.replace(spec.train, **overrides)
+
+
+def _peak_memory_mb() -> float:
+    if torch.cuda.is_available():
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _train_group(spec, method, data: list[TaskData], cfg, pad_id) -> tuple[MultiTaskModel, TrainOutcome]:
+    tasks = [d.task for d in data]
+    encoder = method.build_encoder(spec.backbone, tasks, spec.method_options, cfg.max_length)
+    model = MultiTaskModel(encoder, tasks)
+    eval_sets = [
+        EvalSet(i, e.task, e.split, e.examples, e.features)
+        for i, d in enumerate(data)
+        for e in d.eval_sets
+    ]
+    outcome = train_and_evaluate(
+        model, [d.train_features for d in data], eval_sets, cfg, spec.sampler, spec.seed, pad_id
+    )
+    return model, outcome
+
+
+def execute_run(spec: RunSpec, data_dir: str | None, output: Path) -> dict:
+    """Train and evaluate ``spec`` and write its record; returns the record."""
+    started = time.perf_counter()
+    method = get_method(spec.method)
+    backbone_path = resolve_backbone(spec.backbone)
+    tokenizer = AutoTokenizer.from_pretrained(backbone_path)
+    tasks = [get_task(name) for name in spec.tasks]
+    root = resolve_data_dir(data_dir)
+    data = prepare_tasks(tasks, root, tokenizer, spec.train.max_length, spec.budget, spec.seed)
+    cfg = _train_config(spec, spec.method_options)
+    pad_id = tokenizer.pad_token_id
+    torch.manual_seed(spec.seed)
+    if method.joint:
+        groups = [data]
+    else:
+        groups = [[d] for d in data]
+    trained = [_train_group(spec, method, group, cfg, pad_id) for group in groups]
+    outcomes = [o for _, o in trained]
+    metrics = {k: v for o in outcomes for k, v in o.metrics.items()}
+    main_scores = {k: v for o in outcomes for k, v in o.main_scores.items()}
+    history = _merge_history(outcomes, [[d.task.name for d in g] for g in groups])
+    record = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": spec.run_id,
+        "method": spec.method,
+        "method_options": spec.method_options,
+        "suite": spec.suite,
+        "tasks": list(spec.tasks),
+        "skipped_tasks": [{"task": t, "reason": r} for t, r in spec.skipped_tasks],
+        "seed": spec.seed,
+        "backbone": {"name": spec.backbone, "fingerprint": backbone_fingerprint(backbone_path)},
+        "budget": {
+            **dataclasses.asdict(spec.budget),
+            "epochs": cfg.epochs,
+            "max_steps": cfg.max_steps,
+            "batch_size": cfg.batch_size,
+            "max_length": cfg.max_length,
+            "learning_rate": cfg.learning_rate,
+            "train_examples": {d.task.name: len(d.train_examples) for d in data},
+            "eval_examples": {d.task.name: sum(len(e.examples) for e in d.eval_sets) for d in data},
+        },
+        "metrics": metrics,
+        "main_scores": main_scores,
+        "suite_average": _suite_average(spec, main_scores),
+        "parameters": account_parameters(
+            method, [(m, [t.name for t in m.tasks]) for m, _ in trained], spec.backbone
+        ),
+        "data_usage": merge_usage([o.data_usage for o in outcomes]),
+        "training": {
+            "steps": sum(o.steps for o in outcomes),
+            "selected_steps": {t: o.selected_step for o in outcomes for t in o.main_scores},
+            "wall_time_s": time.perf_counter() - started,
+            "peak_memory_mb": _peak_memory_mb(),
+            "precision": cfg.precision,
+            "sampler": spec.sampler,
+            "model_selection": cfg.model_selection,
+            "task_schedule": {k: v for o in outcomes for k, v in o.task_schedule.items()},
+        },
+        "history": history,
+        "manifest": build_manifest(
+            {**spec.identity(), "train": dataclasses.asdict(cfg)},
+            data_file_hashes(tasks, root),
+        ),
+    }
+    write_record_atomically(record_path(output, spec.run_id), record)
+    return record
+
+
+def _suite_average(spec: RunSpec, main_scores: dict[str, float]) -> float | None:
+    if spec.suite == "custom" or spec.skipped_tasks:
+        return None
+    return suite_average(spec.suite, main_scores)
+
+
+def _merge_history(outcomes: list[TrainOutcome], names: list[list[str]]) -> list[dict]:
+    """One learning-curve list; per-task models are tagged with the task they trained."""
+    if len(outcomes) == 1:
+        return outcomes[0].history
+    merged = []
+    for outcome, group in zip(outcomes, names, strict=True):
+        merged.extend({**entry, "model": "+".join(group)} for entry in outcome.history)
+    return merged

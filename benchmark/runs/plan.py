@@ -1,0 +1,118 @@
+"""From settings to the run matrix: tasks x methods x seeds, checked before any training."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from benchmark.data.loading import missing_splits, resolve_data_dir
+from benchmark.errors import BenchmarkError, MissingDataError
+from benchmark.methods.registry import get_method
+from benchmark.runs.settings import Settings, resolve_precision
+from benchmark.runs.spec import Budget, RunSpec
+from benchmark.tasks.registry import get_suite, get_task, load_user_tasks
+from benchmark.training.config import TrainConfig
+from benchmark.training.samplers import SAMPLERS
+from benchmark.errors import UnknownNameError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_METHODS = ("stl", "houlsby", "mtl", "camtl")
+TRAIN_SPLITS = ("train", "dev")
+
+
+def _train_config(settings: Settings) -> TrainConfig:
+    precision, _ = resolve_precision(settings.precision)
+    return TrainConfig(
+        epochs=settings.epochs,
+        batch_size=settings.batch_size,
+        learning_rate=settings.learning_rate,
+        max_length=settings.max_length,
+        max_steps=settings.max_steps,
+        precision=precision,
+        model_selection=settings.model_selection,
+        evaluations_per_epoch=settings.evaluations_per_epoch,
+        progress=settings.progress,
+    )
+
+
+def selected_tasks(settings: Settings) -> list[str]:
+    """The tasks to train: --tasks if given, else the suite's trainable tasks."""
+    for path in settings.user_tasks:
+        load_user_tasks(Path(path))
+    names = settings.tasks if settings.tasks else list(get_suite(settings.suite))
+    tasks = [get_task(n) for n in names]  # unknown names raise with a did-you-mean
+    trainable = [t.name for t in tasks if getattr(t, "evaluated_with", None) is None]
+    if not trainable:
+        raise BenchmarkError(f"no trainable task in {names}; diagnostics need their training task")
+    return trainable
+
+
+def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    """Stop on missing data, or drop those tasks when the user asked to skip them."""
+    data_dir = resolve_data_dir(settings.data_dir)
+    missing = missing_splits([get_task(t) for t in tasks], TRAIN_SPLITS, data_dir)
+    if not missing:
+        return tasks, []
+    lines = "\n".join(f"  - {task} {split}: looked for {where}" for task, split, where in missing)
+    if not settings.skip_unavailable:
+        raise MissingDataError(
+            f"{len({m[0] for m in missing})} task(s) lack data files:\n{lines}\n"
+            "Point --data-dir (or CAMTL_BENCH_DATA) at a folder in the GLUE/SuperGLUE layout, "
+            "or pass --skip-unavailable to run the other tasks and record these as skipped."
+        )
+    reasons: dict[str, str] = {}
+    for task, split, where in missing:
+        reasons.setdefault(task, f"no {split} split (looked for {where})")
+    kept = [t for t in tasks if t not in reasons]
+    if not kept:
+        raise MissingDataError(f"every selected task lacks data:\n{lines}")
+    log.warning("skipping tasks without data: %s", ", ".join(reasons))
+    return kept, sorted(reasons.items())
+
+
+def plan_runs(settings: Settings) -> list[RunSpec]:
+    """Expand settings into run specs; every problem is reported before training starts."""
+    methods = settings.methods or list(DEFAULT_METHODS)
+    method_objects = {name: get_method(name) for name in methods}
+    if settings.sampler is not None and settings.sampler not in SAMPLERS:
+        raise UnknownNameError("sampler", settings.sampler, SAMPLERS)
+    if not settings.seeds:
+        raise BenchmarkError("at least one seed is needed (--seeds 12,13,14)")
+    if not 0 < settings.train_fraction <= 1:
+        raise BenchmarkError(f"train_fraction must be in (0, 1] (got {settings.train_fraction})")
+    for label, value in (("max_train_samples", settings.max_train_samples),
+                         ("max_eval_samples", settings.max_eval_samples)):
+        if value is not None and value < 1:
+            raise BenchmarkError(f"{label} must be >= 1 (got {value})")
+    unknown = set(settings.method_options) - set(methods)
+    if unknown:
+        raise BenchmarkError(
+            f"method_options given for methods not being run: {sorted(unknown)} (running {methods})"
+        )
+    tasks, skipped = check_data(settings, selected_tasks(settings))
+    train = _train_config(settings)
+    budget = Budget(settings.max_train_samples, settings.max_eval_samples, settings.train_fraction)
+    specs = []
+    for name, method in method_objects.items():
+        options = method.resolve_options(settings.method_options.get(name))
+        sampler = settings.sampler or method.default_sampler
+        if sampler == "mt-uncertainty" and not method.joint:
+            raise BenchmarkError(f"method {name!r} trains one model per task; mt-uncertainty "
+                                 "needs a joint multi-task method")
+        for seed in settings.seeds:
+            specs.append(
+                RunSpec(
+                    method=name,
+                    method_options=options,
+                    suite=settings.suite if not settings.tasks else "custom",
+                    tasks=tuple(tasks),
+                    seed=int(seed),
+                    backbone=settings.backbone,
+                    sampler=sampler,
+                    budget=budget,
+                    train=train,
+                    skipped_tasks=tuple(skipped),
+                )
+            )
+    return specs

@@ -1,0 +1,53 @@
+"""Training hyper-parameters: one dataclass, recorded verbatim in every result."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+from benchmark.errors import BenchmarkError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Defaults follow the reference code (AdamW 2e-5, 10% warm-up, clip 1.0, L=128)."""
+
+    epochs: float = 3.0
+    batch_size: int = 32
+    eval_batch_size: int = 128
+    learning_rate: float = 2e-5
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1
+    max_grad_norm: float = 1.0
+    max_length: int = 128
+    max_steps: int | None = None
+    precision: Literal["fp32", "bf16"] = "fp32"
+    model_selection: Literal["best", "last"] = "best"
+    evaluations_per_epoch: int = 1
+    group_by_length: bool = True
+    temperature: float = 2.0
+    progress: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.epochs <= 0 and not self.max_steps:
+            problems.append(f"epochs must be > 0 (got {self.epochs})")
+        if self.batch_size < 1 or self.eval_batch_size < 1:
+            problems.append("batch sizes must be >= 1")
+        if not 0 <= self.warmup_ratio < 1:
+            problems.append(f"warmup_ratio must be in [0, 1) (got {self.warmup_ratio})")
+        if self.learning_rate <= 0:
+            problems.append(f"learning_rate must be > 0 (got {self.learning_rate})")
+        if self.max_length < 8 or self.max_length > 512:
+            problems.append(f"max_length must be in 8..512 (got {self.max_length})")
+        if self.precision not in ("fp32", "bf16"):
+            problems.append(f"precision must be fp32 or bf16 (got {self.precision!r})")
+        if self.model_selection not in ("best", "last"):
+            problems.append(f"model_selection must be best or last (got {self.model_selection!r})")
+        if self.evaluations_per_epoch < 1:
+            problems.append("evaluations_per_epoch must be >= 1")
+        if problems:
+            raise BenchmarkError("impossible training config: " + "; ".join(problems))
+
+    def as_dict(self) -> dict:
+        return asdict(self)

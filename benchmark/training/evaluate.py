@@ -1,0 +1,102 @@
+"""Prediction and scoring on evaluation splits, in length-sorted batches."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from benchmark.data.collate import collate
+from benchmark.data.examples import Example
+from benchmark.data.tokenize import TokenizedExample
+from benchmark.metrics import compute_metrics
+from benchmark.tasks.spec import TaskSpec
+from benchmark.training.heads import MultiTaskModel, example_outputs
+
+
+@dataclass
+class EvalSet:
+    """One split of one task, ready to predict on."""
+
+    task_index: int
+    task: TaskSpec
+    split: str
+    examples: list[Example]
+    features: list[TokenizedExample]
+
+
+def autocast_for(precision: str, device: torch.device):
+    """bf16 autocast on the model's device, or nothing for fp32."""
+    if precision == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return nullcontext()
+
+
+@torch.inference_mode()
+def task_outputs(
+    model: MultiTaskModel,
+    items: Sequence[tuple[int, TokenizedExample]],
+    pad_token_id: int,
+    precision: str,
+) -> list[torch.Tensor]:
+    """Per-example outputs (logits, value, or choice scores) for one batch of items."""
+    device = next(model.parameters()).device
+    batch = {k: v.to(device) for k, v in collate(items, pad_token_id).items()}
+    with autocast_for(precision, device):
+        logits = model(batch).float()
+    outputs: list[torch.Tensor | None] = [None] * len(items)
+    for index in torch.unique(batch["example_task"]).tolist():
+        values, example_ids = example_outputs(logits, batch, model.tasks[index], index)
+        for row, example_id in enumerate(example_ids.tolist()):
+            outputs[example_id] = values[row]
+    return outputs  # type: ignore[return-value]
+
+
+def predict(
+    model: MultiTaskModel, eval_set: EvalSet, batch_size: int, pad_token_id: int, precision: str
+) -> np.ndarray:
+    """Predicted class index, regression value, or chosen candidate for every example."""
+    was_training = model.training
+    model.eval()
+    order = np.argsort([-f.length for f in eval_set.features], kind="stable")
+    predictions = np.zeros(len(order), dtype=float)
+    for start in range(0, len(order), batch_size):
+        chunk = order[start : start + batch_size]
+        items = [(eval_set.task_index, eval_set.features[i]) for i in chunk]
+        for i, output in zip(chunk, task_outputs(model, items, pad_token_id, precision), strict=True):
+            if eval_set.task.task_type == "regression":
+                predictions[i] = float(output)
+            else:
+                predictions[i] = int(torch.argmax(output))
+    model.train(was_training)
+    return predictions
+
+
+def evaluate(
+    model: MultiTaskModel,
+    eval_sets: Sequence[EvalSet],
+    batch_size: int,
+    pad_token_id: int,
+    precision: str,
+) -> dict[str, dict[str, float]]:
+    """Metrics per task; extra evaluation splits (MNLI mismatched) get their split as suffix."""
+    metrics: dict[str, dict[str, float]] = {}
+    for eval_set in eval_sets:
+        predictions = predict(model, eval_set, batch_size, pad_token_id, precision)
+        scores = score_predictions(eval_set.task, eval_set.examples, predictions)
+        suffix = "" if eval_set.split == "dev" else f"_{eval_set.split}"
+        target = metrics.setdefault(eval_set.task.name, {})
+        target.update({f"{name}{suffix}": value for name, value in scores.items()})
+    return metrics
+
+
+def score_predictions(task: TaskSpec, examples: Sequence[Example], predictions: np.ndarray) -> dict[str, float]:
+    """Apply the task's official metrics to predictions against the examples' labels."""
+    preds = predictions if task.task_type == "regression" else predictions.astype(int)
+    references = [ex.label for ex in examples]
+    groups = [ex.group for ex in examples]
+    meta = [ex.meta for ex in examples]
+    return compute_metrics(task, list(preds), references, groups=groups, meta=meta)

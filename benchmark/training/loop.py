@@ -1,0 +1,223 @@
+"""The one training loop, for single-task and multi-task training alike.
+
+Accelerate owns device placement and mixed precision; the sampler decides which
+examples form each batch; the loop steps, clips, schedules, evaluates on every
+task's dev split a fixed number of times per epoch, and keeps the best (or last)
+evaluation as the run's result.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from accelerate import Accelerator
+from tqdm.auto import tqdm
+from transformers import get_linear_schedule_with_warmup
+
+from benchmark.data.collate import collate
+from benchmark.data.tokenize import TokenizedExample
+from benchmark.errors import TrainingError
+from benchmark.metrics import main_score
+from benchmark.training.config import TrainConfig
+from benchmark.training.evaluate import EvalSet, evaluate, task_outputs
+from benchmark.training.heads import MultiTaskModel, multitask_loss
+from benchmark.training.samplers import Batch, SamplerContext, make_sampler
+from benchmark.training.usage import DataUsage, run_length_encode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainOutcome:
+    """What one training run produced, in the units the result record uses."""
+
+    metrics: dict[str, dict[str, float]]
+    main_scores: dict[str, float]
+    selected_step: int
+    steps: int
+    history: list[dict] = field(default_factory=list)
+    task_schedule: dict[str, list[list[int]]] = field(default_factory=dict)
+    data_usage: dict = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+
+def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW without weight decay on biases and LayerNorm weights (BERT convention)."""
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if not param.requires_grad:
+            continue
+        lowered = name.lower()
+        is_norm = "layernorm" in lowered or "layer_norm" in lowered or ".ln" in lowered
+        (no_decay if name.endswith("bias") or is_norm else decay).append(param)
+    groups = [
+        {"params": decay, "weight_decay": cfg.weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
+
+
+def _uncertainty_scorer(model, train_sets, pad_token_id, precision):
+    """Score MT-Uncertainty candidates with the model in inference mode."""
+    from camtl import mt_uncertainty_scores
+
+    widths = [1 if t.task_type == "regression" else max(2, t.num_outputs) for t in model.tasks]
+
+    def score(candidates: Batch) -> np.ndarray:
+        items = [(task, train_sets[task][index]) for task, index in candidates]
+        outputs = task_outputs(model, items, pad_token_id, precision)
+        width = max(max(o.numel() for o in outputs), max(widths))
+        logits = torch.full((len(outputs), width), -1e4)
+        for row, out in enumerate(outputs):
+            flat = out.reshape(-1).nan_to_num(neginf=-1e4)
+            logits[row, : flat.numel()] = flat
+        task_ids = torch.tensor([task for task, _ in candidates])
+        classes = [
+            1 if t.task_type == "regression" else (t.num_outputs if t.task_type == "classification"
+                                                  else _choices(train_sets[i]))
+            for i, t in enumerate(model.tasks)
+        ]
+        return mt_uncertainty_scores(logits, task_ids, classes).float().numpy()
+
+    return score
+
+
+def _choices(features: Sequence[TokenizedExample]) -> int:
+    return max(len(f.input_ids) for f in features[:100])
+
+
+def train_and_evaluate(
+    model: MultiTaskModel,
+    train_sets: Sequence[Sequence[TokenizedExample]],
+    eval_sets: Sequence[EvalSet],
+    cfg: TrainConfig,
+    sampler_name: str,
+    seed: int,
+    pad_token_id: int,
+) -> TrainOutcome:
+    """Train ``model`` on ``train_sets`` (one per task, in model.tasks order) and evaluate."""
+    for task, data in zip(model.tasks, train_sets, strict=True):
+        if not data:
+            raise TrainingError(
+                f"task {task.name!r} has an empty training set; check the data files or raise "
+                "--max-train-samples"
+            )
+    started = time.perf_counter()
+    accelerator = Accelerator(
+        mixed_precision="bf16" if cfg.precision == "bf16" else "no",
+        cpu=not torch.cuda.is_available(),
+    )
+    torch.manual_seed(seed)
+    sampler = make_sampler(
+        sampler_name,
+        SamplerContext(
+            lengths=[[f.length for f in data] for data in train_sets],
+            batch_size=cfg.batch_size,
+            seed=seed,
+            group_by_length=cfg.group_by_length,
+            temperature=cfg.temperature,
+        ),
+    )
+    steps_per_epoch = sampler.steps_per_epoch()
+    total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
+    optimizer = _optimizer(model, cfg)
+    scheduler = get_linear_schedule_with_warmup(
+        optimizer, int(cfg.warmup_ratio * total_steps), total_steps
+    )
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    eval_every = max(1, steps_per_epoch // cfg.evaluations_per_epoch)
+    eval_points = set(range(eval_every, total_steps + 1, eval_every)) | {total_steps}
+    names = [t.name for t in model.tasks]
+    usage = DataUsage(names, [len(d) for d in train_sets])
+    task_steps: list[list[int]] = [[] for _ in names]
+    scorer = (
+        _uncertainty_scorer(model, train_sets, pad_token_id, cfg.precision)
+        if sampler.mixes_tasks
+        else None
+    )
+
+    history: list[dict] = []
+    best: tuple[float, int, dict, dict] | None = None
+    best_state: dict[str, torch.Tensor] | None = None
+    running_loss, loss_count, step = 0.0, 0, 0
+    bar = tqdm(total=total_steps, desc=f"train {'+'.join(names)}", disable=not cfg.progress)
+    model.train()
+    while step < total_steps:
+        for batch_items in sampler.epoch(scorer):
+            if step >= total_steps:
+                break
+            if scorer is not None:
+                usage.record_seen(sampler.last_candidates)
+            else:
+                usage.record_seen(batch_items)
+            items = [(task, train_sets[task][index]) for task, index in batch_items]
+            batch = {k: v.to(accelerator.device) for k, v in collate(items, pad_token_id).items()}
+            with accelerator.autocast():
+                loss = multitask_loss(model(batch), batch, model.tasks)
+            if not torch.isfinite(loss):
+                tasks_in_batch = sorted({names[t] for t, _ in batch_items})
+                raise TrainingError(
+                    f"the loss became {loss.item()} at step {step + 1} (tasks {tasks_in_batch}); "
+                    "lower --learning-rate, use --precision fp32, or check the labels"
+                )
+            accelerator.backward(loss)
+            accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            usage.record_update(batch_items)
+            for task in {t for t, _ in batch_items}:
+                task_steps[task].append(step)
+            running_loss += loss.item()
+            loss_count += 1
+            bar.update(1)
+            if step in eval_points:
+                metrics = evaluate(model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision)
+                scores = {t: main_score(_task(model, t), m) for t, m in metrics.items()}
+                entry = {
+                    "step": step,
+                    "epoch": round(step / steps_per_epoch, 4),
+                    "train_loss": running_loss / max(1, loss_count),
+                    "main_scores": scores,
+                }
+                history.append(entry)
+                running_loss, loss_count = 0.0, 0
+                log.info("step %d: %s", step, _format_scores(scores))
+                mean = float(np.mean(list(scores.values()))) if scores else 0.0
+                if cfg.model_selection == "last" or best is None or mean > best[0]:
+                    best = (mean, step, metrics, scores)
+                    if cfg.model_selection == "best":
+                        best_state = {
+                            n: p.detach().clone()
+                            for n, p in model.named_parameters()
+                            if p.requires_grad
+                        }
+    bar.close()
+    if best_state is not None and best is not None and best[1] != step:
+        model.load_state_dict(best_state, strict=False)  # frozen weights never changed
+    assert best is not None
+    return TrainOutcome(
+        metrics=best[2],
+        main_scores=best[3],
+        selected_step=best[1],
+        steps=step,
+        history=history,
+        task_schedule={n: run_length_encode(s) for n, s in zip(names, task_steps, strict=True)},
+        data_usage=usage.as_record(),
+        wall_time_s=time.perf_counter() - started,
+    )
+
+
+def _task(model: MultiTaskModel, name: str):
+    return next(t for t in model.tasks if t.name == name)
+
+
+def _format_scores(scores: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:.1f}" for k, v in scores.items())

@@ -1,0 +1,91 @@
+"""One table cell = the values of one number across seeds, and how to print it honestly.
+
+A cell keeps its per-seed values, so mean, sample std and the count of seeds are
+always derived from the same numbers, and a cell with fewer seeds than the table
+expects says so in every output format.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reports.labels import MISSING, fmt_count
+
+Kind = Literal["score", "percent", "count", "multiple"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: machine key, header text, and how its numbers print."""
+
+    key: str
+    label: str
+    kind: Kind = "score"
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """Per-seed values of one number; ``expected`` is the most seeds any cell of the table has."""
+
+    values: tuple[float, ...] = ()
+    seeds: tuple[int, ...] = ()
+    kind: Kind = "score"
+    expected: int = 0
+    note: str = ""
+    run_ids: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.values)
+
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.values) if self.values else math.nan
+
+    @property
+    def std(self) -> float:
+        """Sample standard deviation (ddof=1) across seeds; NaN below two seeds."""
+        return statistics.stdev(self.values) if self.n >= 2 else math.nan
+
+    @property
+    def complete(self) -> bool:
+        return self.n > 0 and self.n >= self.expected
+
+    @property
+    def marker(self) -> str:
+        """``n=2/3`` when some seeds are missing, else empty."""
+        return f"n={self.n}/{self.expected}" if 0 < self.n < self.expected else ""
+
+    def value_text(self) -> str:
+        """The number (mean ± std) without the seed marker."""
+        if self.n == 0:
+            return MISSING
+        mean, std = self.mean, self.std
+        if self.kind == "count":
+            text = fmt_count(mean)
+            return text if math.isnan(std) or std == 0 else f"{text} ± {fmt_count(std)}"
+        if self.kind == "multiple":
+            return f"{mean:.2f}×"
+        return f"{mean:.1f}" if math.isnan(std) else f"{mean:.1f} ± {std:.1f}"
+
+    def text(self) -> str:
+        """Plain-text form used by Markdown, CSV and LaTeX: ``84.3 ± 0.4 (n=2/3)``."""
+        marker = self.marker
+        return f"{self.value_text()} ({marker})" if marker else self.value_text()
+
+    def explanation(self) -> str:
+        """Why a cell is missing or partial, for tooltips and footnotes."""
+        parts = []
+        if self.marker:
+            parts.append(f"only {self.n} of {self.expected} seeds (seeds {_seeds(self.seeds)})")
+        if self.note:
+            parts.append(self.note)
+        return "; ".join(parts)
+
+
+def _seeds(seeds: tuple[int, ...]) -> str:
+    return ", ".join(str(s) for s in sorted(seeds)) or "none"
