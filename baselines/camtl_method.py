@@ -1,0 +1,50 @@
+"""CA-MTL (Pilault et al., ICLR 2021) as a benchmark method, built from the `camtl` library."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from benchmark.errors import BenchmarkError
+from benchmark.methods.interface import Encoder, Method
+from benchmark.tasks.spec import TaskSpec
+from camtl import CaMtlConfig, CaMtlEncoder
+from camtl.backbones import resolve_backbone
+
+
+class CaMtl(Method):
+    """Task-conditioned attention, layer norm and adapter; lower half frozen; MT-Uncertainty."""
+
+    name = "camtl"
+    summary = "CA-MTL: conditional attention/LN/adapter, half frozen, MT-Uncertainty sampling"
+    joint = True
+    default_sampler = "mt-uncertainty"
+    recipe: ClassVar[str] = "auto"
+    components: ClassVar[dict[str, bool]] = {
+        "conditional_attention": True,
+        "conditional_adapter": True,
+        "conditional_layer_norm": True,
+        "freeze": True,
+    }
+
+    def build_encoder(
+        self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int
+    ) -> Encoder:
+        config = CaMtlConfig(
+            num_tasks=len(tasks), max_length=max_length, recipe=self.recipe, **self.components
+        )
+        try:
+            return CaMtlEncoder.from_backbone(resolve_backbone(backbone), config)
+        except ValueError as exc:
+            raise BenchmarkError(f"cannot build {self.name} on {backbone!r}: {exc}") from exc
+
+    def task_specific_parameter_count(self, encoder: Encoder, task_index: int) -> int:
+        return encoder.task_specific_parameter_count(task_index)
+
+
+class CaMtlLarge(CaMtl):
+    """The paper's 24-layer recipe (BERT-large): adapters after every upper layer."""
+
+    name = "camtl-large"
+    summary = "CA-MTL large recipe (24-layer backbones such as bert-large-cased)"
+    recipe = "large"

@@ -1,0 +1,147 @@
+"""Markdown, LaTeX and CSV of the same tables the HTML shows, from the same cells.
+
+Every format carries the seed markers (``n=2/3``) and the scale line, so a table
+pasted into a paper or an issue stays as honest as the report it came from.
+Text from records (method names) is escaped for the target format.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import math
+from pathlib import Path
+
+from reports.tables import Table
+
+_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+
+
+def _md_escape(text: str) -> str:
+    """Escape so Markdown renderers show record text literally (no raw HTML, no cell breaks)."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+
+
+def latex_escape(text: str) -> str:
+    """Escape LaTeX's special characters in text taken from records."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def _row_header(table: Table) -> str:
+    return "Train fraction" if table.kind == "adaptation" else "Method"
+
+
+def _footnotes(table: Table) -> list[str]:
+    notes = []
+    for row in table.rows:
+        for column in table.columns:
+            why = table.cell(row, column.key).explanation()
+            if why:
+                notes.append(f"{table.row_labels[row]} / {column.label}: {why}")
+    return notes
+
+
+def to_markdown(table: Table) -> str:
+    """A GitHub-flavoured Markdown table with its scale and a note per missing or partial cell."""
+    shown = table.display()
+    header = [_row_header(table), *shown.columns]
+    lines = [f"### {_md_escape(table.title)}", "", _md_escape(table.caption), "",
+             f"Scale: {_md_escape(table.scale.describe())}", ""]
+    lines.append("| " + " | ".join(_md_escape(h) for h in header) + " |")
+    lines.append("|---" + "|---:" * (len(header) - 1) + "|")
+    for label, values in shown.iterrows():
+        lines.append("| " + " | ".join(_md_escape(str(v)) for v in [label, *values]) + " |")
+    notes = _footnotes(table)
+    if notes:
+        lines += ["", "Notes:", *[f"- {_md_escape(n)}" for n in notes]]
+    return "\n".join(lines) + "\n"
+
+
+def to_latex(table: Table) -> str:
+    """A booktabs ``table`` environment; ``n=k/K`` markers become footnote-size superscripts."""
+    columns = table.columns
+    head = " & ".join(latex_escape(c.label) for c in columns)
+    lines = [
+        r"\begin{table}[t]", r"\centering", r"\small",
+        r"\begin{tabular}{l" + "r" * len(columns) + "}", r"\toprule",
+        f"{_row_header(table)} & {head} \\\\",
+        r"\midrule",
+    ]
+    for row in table.rows:
+        cells = []
+        for column in columns:
+            cell = table.cell(row, column.key)
+            text = latex_escape(cell.value_text()).replace("±", r"$\pm$").replace("×", r"$\times$")
+            text = text.replace("—", "---")
+            if cell.marker:
+                text += r"\textsuperscript{\footnotesize " + latex_escape(cell.marker) + "}"
+            cells.append(text)
+        lines.append(latex_escape(table.row_labels[row]) + " & " + " & ".join(cells) + r" \\")
+    caption = f"{table.title}. {table.caption} Scale: {table.scale.describe()}."
+    lines += [r"\bottomrule", r"\end{tabular}", r"\caption{" + latex_escape(caption) + "}",
+              r"\label{tab:" + table.slug + "}", r"\end{table}"]
+    return "\n".join(lines) + "\n"
+
+
+def _csv_text(value: object) -> object:
+    """Neutralise spreadsheet formulas in text cells; numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(_CSV_FORMULA):
+        return "'" + value
+    return value
+
+
+def _csv_number(value: float) -> str:
+    return "" if math.isnan(value) else repr(float(value))
+
+
+def to_csv(table: Table) -> str:
+    """Tidy CSV, one line per cell: mean, std, n, expected seeds, and the displayed text."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["table", "row", "label", "column", "mean", "std", "n", "n_expected",
+                     "complete", "display", "note"])
+    for row in table.rows:
+        for column in table.columns:
+            cell = table.cell(row, column.key)
+            writer.writerow([_csv_text(v) for v in (
+                table.slug, row, table.row_labels[row], column.label, _csv_number(cell.mean),
+                _csv_number(cell.std), cell.n, cell.expected, cell.complete, cell.text(),
+                cell.explanation(),
+            )])
+    return out.getvalue()
+
+
+def per_seed_csv(table: Table) -> str:
+    """The per-seed rows behind the table: one line per (row, seed) with the run ids."""
+    frame = table.per_seed.reset_index()
+    frame.columns = [
+        next((c.label for c in table.columns if c.key == name), name) for name in frame.columns
+    ]
+    frame = frame.map(_csv_text)
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+FORMATS = {"md": to_markdown, "tex": to_latex, "csv": to_csv}
+
+
+def write_tables(tables: list[Table], folder: str | Path, formats: list[str]) -> list[Path]:
+    """Write each table in each format (plus per-seed CSV); return the paths written."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in tables:
+        for fmt in formats:
+            path = folder / f"{table.slug}.{fmt}"
+            path.write_text(FORMATS[fmt](table), encoding="utf-8")
+            written.append(path)
+        if "csv" in formats:
+            path = folder / f"{table.slug}.per_seed.csv"
+            path.write_text(per_seed_csv(table), encoding="utf-8")
+            written.append(path)
+    return written

@@ -1,0 +1,400 @@
+"""The paper's tables from the runs frame, one table per scale, every cell across seeds.
+
+A *scale* is what must be equal for numbers to be compared side by side (suite,
+backbone and its fingerprint, budget), so a smoke run and a full run never share a
+table. Inside a table, a row is a method (and its task set) and its runs are seeds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import pandas as pd
+
+from benchmark.results.frame import SCORE_PREFIX
+from reports.cells import Cell, Column
+from reports.labels import (
+    ABLATION_LADDER,
+    COMPARISON_METHODS,
+    fmt_fraction,
+    method_label,
+    method_order,
+    suite_order,
+    task_order,
+)
+
+ValueFn = Callable[[pd.Series], float]
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What the numbers of one table were measured at."""
+
+    backbone: str
+    fingerprint: str
+    budget: dict[str, Any]
+    seeds: tuple[int, ...]
+    suite: str | None = None
+    tasks: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line for captions and the claims checklist."""
+        keys = ("epochs", "max_train_samples", "max_eval_samples", "batch_size", "max_length",
+                "learning_rate", "train_fraction")
+        budget = ", ".join(f"{k}={self.budget[k]}" for k in keys if k in self.budget)
+        seeds = ", ".join(str(s) for s in self.seeds)
+        parts = [f"backbone {self.backbone} ({self.fingerprint[:12]})", f"budget: {budget}",
+                 f"seeds: {seeds} ({len(self.seeds)})"]
+        if self.suite is not None:
+            parts.insert(0, f"suite {self.suite}")
+        return "; ".join(parts)
+
+
+@dataclass
+class Table:
+    """A paper-style table: ``cells`` holds one ``Cell`` per row and column.
+
+    ``means()``, ``stds()`` and ``counts()`` give plain numeric DataFrames;
+    ``per_seed`` has one row per (row, seed) with the run id and each column's value.
+    """
+
+    kind: str
+    slug: str
+    title: str
+    caption: str
+    scale: Scale
+    columns: list[Column]
+    row_labels: dict[str, str]
+    cells: pd.DataFrame
+    per_seed: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[str]:
+        return list(self.cells.index)
+
+    def cell(self, row: str, column: str) -> Cell:
+        return self.cells.loc[row, column]
+
+    def means(self) -> pd.DataFrame:
+        return self.cells.map(lambda c: c.mean).astype(float)
+
+    def stds(self) -> pd.DataFrame:
+        return self.cells.map(lambda c: c.std).astype(float)
+
+    def counts(self) -> pd.DataFrame:
+        return self.cells.map(lambda c: c.n).astype(int)
+
+    def display(self) -> pd.DataFrame:
+        """Display strings, rows labelled, columns by header text."""
+        shown = self.cells.map(lambda c: c.text())
+        shown.index = [self.row_labels[r] for r in shown.index]
+        shown.columns = [c.label for c in self.columns]
+        return shown
+
+
+def _slug(*parts: str) -> str:
+    text = "-".join(parts).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-") or "table"
+
+
+def _task_average(tasks: Sequence[str]) -> ValueFn:
+    """Per-seed mean over ``tasks``; NaN unless the run scored every one of them."""
+    def value(run: pd.Series) -> float:
+        scores = [run.get(SCORE_PREFIX + t, math.nan) for t in tasks]
+        if not scores or any(pd.isna(s) for s in scores):
+            return math.nan
+        return statistics.fmean(scores)
+    return value
+
+
+def _task_spread(tasks: Sequence[str]) -> ValueFn:
+    """Per-seed population std across tasks (how uneven a method is), complete runs only."""
+    def value(run: pd.Series) -> float:
+        scores = [run.get(SCORE_PREFIX + t, math.nan) for t in tasks]
+        if len(scores) < 2 or any(pd.isna(s) for s in scores):
+            return math.nan
+        return statistics.pstdev(scores)
+    return value
+
+
+def _column(name: str, scale: float = 1.0) -> ValueFn:
+    def value(run: pd.Series) -> float:
+        raw = run.get(name, math.nan)
+        return math.nan if pd.isna(raw) else float(raw) * scale
+    return value
+
+
+def _task_score(task: str) -> ValueFn:
+    return _column(SCORE_PREFIX + task)
+
+
+def _multiple_of_backbone(run: pd.Series) -> float:
+    backbone = run.get("params_backbone", math.nan)
+    if pd.isna(backbone) or backbone == 0:
+        return math.nan
+    return float(run["params_total_to_serve"]) / float(backbone)
+
+
+def _missing_note(runs: pd.DataFrame, column: Column, tasks: Sequence[str]) -> str:
+    if runs.empty:
+        return "not run"
+    if column.key.startswith(SCORE_PREFIX):
+        task = column.key[len(SCORE_PREFIX):]
+        if not any(task in t for t in runs["tasks"]):
+            return "task not in this method's runs"
+        return "score is null in every run"
+    if column.key in ("average", "task_std"):
+        lacking = sorted({t for t in tasks for ts in runs["tasks"] if t not in ts}, key=str)
+        null = sorted({t for _, r in runs.iterrows() for t in tasks
+                       if t in r["tasks"] and pd.isna(r.get(SCORE_PREFIX + t))})
+        why = lacking + [t for t in null if t not in lacking]
+        if why:
+            return "incomplete row, no seed has every task (missing: " + ", ".join(why) + ")"
+    return "no run"
+
+
+def _build(
+    *,
+    kind: str,
+    slug: str,
+    title: str,
+    caption: str,
+    scale_runs: pd.DataFrame,
+    rows: dict[str, pd.DataFrame],
+    row_labels: dict[str, str],
+    columns: list[tuple[Column, ValueFn]],
+    tasks: Sequence[str] = (),
+    suite: str | None = None,
+) -> Table:
+    """Evaluate every column on every run of every row, then set the expected seed count."""
+    cells: dict[str, dict[str, Cell]] = {}
+    seed_rows = []
+    for row, runs in rows.items():
+        runs = runs.sort_values("seed")
+        cells[row] = {}
+        for column, fn in columns:
+            found = [(fn(r), int(r["seed"]), r["run_id"]) for _, r in runs.iterrows()]
+            found = [f for f in found if not math.isnan(f[0])]
+            note = "" if found else _missing_note(runs, column, tasks)
+            cells[row][column.key] = Cell(
+                values=tuple(f[0] for f in found), seeds=tuple(f[1] for f in found),
+                kind=column.kind, note=note, run_ids=tuple(f[2] for f in found),
+            )
+        for _, r in runs.iterrows():
+            values = {column.key: fn(r) for column, fn in columns}
+            seed_rows.append({"row": row, "seed": int(r["seed"]), "run_id": r["run_id"], **values})
+    expected = max((c.n for row in cells.values() for c in row.values()), default=0)
+    frame = pd.DataFrame(
+        {c.key: [replace(cells[r][c.key], expected=expected) for r in rows] for c, _ in columns},
+        index=pd.Index(list(rows), name="row"), dtype=object,
+    )
+    per_seed = _merge_seed_rows(seed_rows, [c.key for c, _ in columns])
+    first = scale_runs.iloc[0]
+    seeds = tuple(sorted({int(s) for s in scale_runs["seed"]}))
+    budget = dict(first["budget"])
+    scale = Scale(first["backbone"], first["backbone_fingerprint"], budget, seeds, suite,
+                  tuple(tasks))
+    return Table(kind, slug, title, caption, scale, [c for c, _ in columns], row_labels, frame, per_seed)
+
+
+def _merge_seed_rows(seed_rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
+    """One line per (row, seed): a row whose seed has several runs shows each run's values."""
+    frame = pd.DataFrame(seed_rows, columns=["row", "seed", "run_id", *keys])
+    if frame.empty:
+        return frame.set_index(["row", "seed"])
+    merged = frame.groupby(["row", "seed"], sort=False).agg(
+        {"run_id": lambda ids: ",".join(ids), **{k: "first" for k in keys}}
+    )
+    return merged
+frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
+    if frame.empty:
+        return []
+    groups = list(frame.groupby(keys, sort=False, dropna=False))
+    order = {s: i for i, s in enumerate(suite_order(frame["suite"]))}
+    def rank(item: tuple[tuple, pd.DataFrame]) -> tuple:
+        _, runs = item
+        return (order.get(runs["suite"].iloc[0], 0), -len(runs), str(item[0]))
+    return sorted(groups, key=rank)
+
+
+def _method_rows(
+    runs: pd.DataFrame, methods: Sequence[str], ladder: bool
+) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
+    """One row per (method variant, task set); the task count shows only when sets differ."""
+    rows: dict[str, pd.DataFrame] = {}
+    labels: dict[str, str] = {}
+    several = runs.groupby("variant")["tasks_key"].nunique().gt(1)
+    for variant in methods:
+        mine = runs[runs["variant"] == variant]
+        for tasks_key, group in mine.groupby("tasks_key", sort=True):
+            key = f"{variant} [{tasks_key}]" if several.get(variant, False) else variant
+            rows[key] = group
+            label = method_label(variant, ladder=ladder)
+            labels[key] = f"{label} ({group['n_tasks'].iloc[0]} tasks)" if key != variant else label
+    return rows, labels
+
+
+def _score_columns(tasks: Sequence[str]) -> list[tuple[Column, ValueFn]]:
+    return [(Column(SCORE_PREFIX + t, t, "score"), _task_score(t)) for t in tasks]
+
+
+def _average_column(tasks: Sequence[str]) -> tuple[Column, ValueFn]:
+    title = f"mean over the {len(tasks)} tasks, per seed; only seeds that scored every task count"
+    return Column("average", "Avg", "score", title), _task_average(tasks)
+
+
+def _data_column() -> tuple[Column, ValueFn]:
+    title = "data_usage.overall.ratio: distinct examples with a gradient update / available"
+    return Column("data_used", "% data used", "percent", title), _column("data_ratio", 100.0)
+
+
+SCALE_KEYS = ["suite", "backbone", "backbone_fingerprint", "budget_key"]
+
+
+def ablation_tables(frame: pd.DataFrame) -> list[Table]:
+    """Table 1: the ablation ladder, one component added per row."""
+    tables = []
+    for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
+        runs = scale_runs[scale_runs["method"].isin(ABLATION_LADDER)]
+        if not runs["method"].str.startswith("ablation-").any():
+            continue
+        suite = str(runs["suite"].iloc[0])
+        tasks = task_order(t for ts in runs["tasks"] for t in ts)
+        variants = method_order(runs["variant"], ABLATION_LADDER)
+        rows, labels = _method_rows(runs, variants, ladder=True)
+        spread = Column("task_std", "σ tasks", "score",
+                        "population std of the task scores, per seed, then mean ± std over seeds")
+        columns = [*_score_columns(tasks), _average_column(tasks), (spread, _task_spread(tasks)),
+                   _data_column()]
+        tables.append(_build(
+            kind="ablation", slug=_slug("ablation", suite, str(i)), title=f"Ablation ladder ({suite} dev)",
+            caption="Each row adds one component to the row above; the last row is CA-MTL.",
+            scale_runs=runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
+            suite=suite,
+        ))
+    return tables
+
+
+def comparison_tables(frame: pd.DataFrame) -> list[Table]:
+    """Table 2: parameters to serve, trained parameters per task, scores; plugins as extra rows."""
+    tables = []
+    for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
+        runs = scale_runs[~scale_runs["method"].str.startswith("ablation-")]
+        if runs.empty:
+            continue
+        suite = str(runs["suite"].iloc[0])
+        tasks = task_order(t for ts in runs["tasks"] for t in ts)
+        rows, labels = _method_rows(runs, method_order(runs["variant"], COMPARISON_METHODS), False)
+        params = [
+            (Column("params_total", "Params to serve", "count",
+                    "parameters.total_to_serve: frozen shared + trainable, all tasks"),
+             _column("params_total_to_serve")),
+            (Column("params_total_x", "× backbone", "multiple",
+                    "total_to_serve / backbone parameters"), _multiple_of_backbone),
+            (Column("params_trained_pct", "Trained / task (%)", "percent",
+                    "parameters.trained_per_task_ratio × 100: trainable / T, over backbone"),
+             _column("params_trained_per_task_ratio", 100.0)),
+        ]
+        columns = [*params, *_score_columns(tasks), _average_column(tasks), _data_column()]
+        tables.append(_build(
+            kind="comparison", slug=_slug("comparison", suite, str(i)), title=f"Method comparison ({suite} dev)",
+            caption="Single-task fine-tuning, adapters, standard MTL and CA-MTL at one scale.",
+            scale_runs=runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
+            suite=suite,
+        ))
+    return tables
+
+
+def _best_per_seed(runs: pd.DataFrame) -> pd.DataFrame:
+    """Several task sets of one suite: per seed keep the run with a suite average, most tasks."""
+    ranked = runs.assign(_has=runs["suite_average"].notna()).sort_values(
+        ["_has", "n_tasks", "created"], ascending=False, kind="stable")
+    return ranked.drop_duplicates(["seed"]).drop(columns="_has")
+
+
+def suite_tables(frame: pd.DataFrame) -> list[Table]:
+    """Table 3: each suite's recorded ``suite_average`` (null when a suite task is missing)."""
+    tables = []
+    keys = ["backbone", "backbone_fingerprint", "budget_key"]
+    for i, (_, scale_runs) in enumerate(_scales(frame, keys)):
+        suites = suite_order(scale_runs["suite"])
+        variants = method_order(scale_runs["variant"], (*COMPARISON_METHODS, *ABLATION_LADDER))
+        rows = {v: scale_runs[scale_runs["variant"] == v] for v in variants}
+        labels = {v: method_label(v) for v in variants}
+        columns = []
+        for suite in suites:
+            def value(run: pd.Series, suite: str = suite) -> float:
+                return run["suite_average"] if run["suite"] == suite else math.nan
+            columns.append((Column(f"suite:{suite}", suite, "score",
+                                   "suite_average from the records: null if a task is missing"),
+                            value))
+        rows = {v: pd.concat([_best_per_seed(g) for _, g in r.groupby("suite")])
+                for v, r in rows.items()}
+        table = _build(
+            kind="suites", slug=_slug("suites", str(i)), title="Per-suite averages",
+            caption="Mean of the suite's task scores as recorded; a suite with a missing task "
+                    "has no average and shows —.",
+            scale_runs=scale_runs, rows=rows, row_labels=labels, columns=columns,
+        )
+        tables.append(_fill_suite_notes(table, rows))
+    return tables
+
+
+def _fill_suite_notes(table: Table, rows: dict[str, pd.DataFrame]) -> Table:
+    for row, runs in rows.items():
+        for column in table.columns:
+            cell = table.cell(row, column.key)
+            suite = column.key.split(":", 1)[1]
+            mine = runs[runs["suite"] == suite]
+            if cell.n == 0 and not mine.empty:
+                note = "suite_average is null: a task of the suite is missing"
+                table.cells.loc[row, column.key] = replace(cell, note=note)
+    return table
+
+
+def adaptation_tables(frame: pd.DataFrame) -> list[Table]:
+    """Table 4: rows are ``budget.train_fraction``, columns methods, cells the task average."""
+    tables = []
+    keys = ["suite", "tasks_key", "backbone", "backbone_fingerprint", "budget_key_no_fraction"]
+    for i, (_, scale_runs) in enumerate(_scales(frame, keys)):
+        fractions = sorted(set(scale_runs["train_fraction"]))
+        if fractions == [1.0]:
+            continue
+        tasks = task_order(scale_runs["tasks"].iloc[0])
+        variants = method_order(scale_runs["variant"])
+        average = _task_average(tasks)
+        columns = []
+        for variant in variants:
+            def value(run: pd.Series, variant: str = variant) -> float:
+                return average(run) if run["variant"] == variant else math.nan
+            columns.append((Column(f"method:{variant}", method_label(variant), "score"), value))
+        rows = {f"{f:g}": scale_runs[scale_runs["train_fraction"] == f] for f in fractions}
+        labels = {f"{f:g}": fmt_fraction(f) for f in fractions}
+        suite = str(scale_runs["suite"].iloc[0])
+        table = _build(
+            kind="adaptation", slug=_slug("adaptation", suite, str(i)),
+            title=f"Domain adaptation with a fraction of the training data ({suite})",
+            caption=f"Cells: mean score over {', '.join(tasks)} per seed, then mean ± std.",
+            scale_runs=scale_runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
+            suite=suite,
+        )
+        budget = {k: v for k, v in table.scale.budget.items() if k != "train_fraction"}
+        table.scale = replace(table.scale, budget=budget)
+        tables.append(table)
+    return tables
+
+
+def paper_tables(frame: pd.DataFrame) -> list[Table]:
+    """All four tables, in the paper's order."""
+    return [
+        *ablation_tables(frame),
+        *comparison_tables(frame),
+        *suite_tables(frame),
+        *adaptation_tables(frame),
+    ]
