@@ -14,7 +14,7 @@ from typing import Literal
 
 from reports.labels import MISSING, fmt_count
 
-Kind = Literal["score", "percent", "count", "multiple"]
+Kind = Literal["score", "percent", "count", "multiple", "number"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,11 @@ class Column:
 
 @dataclass(frozen=True)
 class Cell:
-    """Per-seed values of one number; ``expected`` is the most seeds any cell of the table has."""
+    """Per-seed values of one number; ``expected`` is the most seeds any cell of the table has.
+
+    Scores always print their spread (``± 0.0`` is news); parameter counts and
+    percentages print it only when it is not zero, since most are fixed per config.
+    """
 
     values: tuple[float, ...] = ()
     seeds: tuple[int, ...] = ()
@@ -65,12 +69,12 @@ class Cell:
         if self.n == 0:
             return MISSING
         mean, std = self.mean, self.std
+        no_spread = math.isnan(std) or (std == 0 and self.kind != "score")
         if self.kind == "count":
-            text = fmt_count(mean)
-            return text if math.isnan(std) or std == 0 else f"{text} ± {fmt_count(std)}"
+            return fmt_count(mean) if no_spread else f"{fmt_count(mean)} ± {fmt_count(std)}"
         if self.kind == "multiple":
-            return f"{mean:.2f}×"
-        return f"{mean:.1f}" if math.isnan(std) else f"{mean:.1f} ± {std:.1f}"
+            return f"{mean:.2f}×" if no_spread else f"{mean:.2f}× ± {std:.2f}"
+        return f"{mean:.1f}" if no_spread else f"{mean:.1f} ± {std:.1f}"
 
     def text(self) -> str:
         """Plain-text form used by Markdown, CSV and LaTeX: ``84.3 ± 0.4 (n=2/3)``."""

@@ -37,13 +37,17 @@ def _row_header(table: Table) -> str:
     return "Train fraction" if table.kind == "adaptation" else "Method"
 
 
-def _footnotes(table: Table) -> list[str]:
+def footnotes(table: Table) -> list[str]:
+    """One line per partial or missing cell; one per row when every cell says the same."""
     notes = []
     for row in table.rows:
-        for column in table.columns:
-            why = table.cell(row, column.key).explanation()
-            if why:
-                notes.append(f"{table.row_labels[row]} / {column.label}: {why}")
+        label = table.row_labels[row]
+        whys = [table.cell(row, c.key).explanation() for c in table.columns]
+        if whys and whys[0] and len(set(whys)) == 1:
+            notes.append(f"{label}: {whys[0]}")
+            continue
+        pairs = zip(table.columns, whys, strict=True)
+        notes += [f"{label} / {c.label}: {w}" for c, w in pairs if w]
     return notes
 
 
@@ -57,7 +61,7 @@ def to_markdown(table: Table) -> str:
     lines.append("|---" + "|---:" * (len(header) - 1) + "|")
     for label, values in shown.iterrows():
         lines.append("| " + " | ".join(_md_escape(str(v)) for v in [label, *values]) + " |")
-    notes = _footnotes(table)
+    notes = footnotes(table)
     if notes:
         lines += ["", "Notes:", *[f"- {_md_escape(n)}" for n in notes]]
     return "\n".join(lines) + "\n"

@@ -55,9 +55,13 @@ def task_order(tasks: Iterable[str]) -> list[str]:
     return sorted(set(tasks), key=lambda t: (rank.get(_norm(t), len(rank)), _norm(t), t))
 
 
-def method_order(methods: Iterable[str], preferred: Iterable[str] = COMPARISON_METHODS) -> list[str]:
+def method_order(
+    methods: Iterable[str], preferred: Iterable[str] = COMPARISON_METHODS
+) -> list[str]:
     """Known methods in ``preferred`` order, then plugins' methods alphabetically."""
-    rank = {name: i for i, name in enumerate(preferred)}
+    rank: dict[str, int] = {}
+    for name in preferred:
+        rank.setdefault(name, len(rank))
     return sorted(set(methods), key=lambda m: (rank.get(m.split("#")[0], len(rank)), m))
 
 
@@ -72,7 +76,7 @@ def method_label(variant: str, ladder: bool = False) -> str:
     base, _, tag = variant.partition("#")
     labels = LADDER_LABELS if ladder else METHOD_LABELS
     label = labels.get(base, base)
-    return f"{label} (options {tag})" if tag else label
+    return f"{label} (variant {tag})" if tag else label
 
 
 def fmt_number(value: float | None, digits: int = 1) -> str:

@@ -44,15 +44,43 @@ class Scale:
 
     def describe(self) -> str:
         """One line for captions and the claims checklist."""
-        keys = ("epochs", "max_train_samples", "max_eval_samples", "batch_size", "max_length",
-                "learning_rate", "train_fraction")
-        budget = ", ".join(f"{k}={self.budget[k]}" for k in keys if k in self.budget)
+        keys = ("epochs", "max_steps", "max_train_samples", "max_eval_samples", "batch_size",
+                "max_length", "learning_rate", "train_fraction", "precision", "model_selection")
+        budget = ", ".join(
+            f"{k}={self.budget[k]}" for k in keys if self.budget.get(k) is not None
+        )
         seeds = ", ".join(str(s) for s in self.seeds)
         parts = [f"backbone {self.backbone} ({self.fingerprint[:12]})", f"budget: {budget}",
                  f"seeds: {seeds} ({len(self.seeds)})"]
         if self.suite is not None:
             parts.insert(0, f"suite {self.suite}")
         return "; ".join(parts)
+
+    def short(self) -> str:
+        """A compact form for narrow places; ``describe()`` goes in its tooltip."""
+        return " · ".join(p for p in (
+            self.suite, short_backbone(self.backbone), budget_summary(self.budget),
+            f"{len(self.seeds)} seed{'s' if len(self.seeds) != 1 else ''}",
+        ) if p)
+
+
+def short_backbone(name: str) -> str:
+    """The last path segment of a backbone name (hub id or folder)."""
+    return name.rstrip("/").rsplit("/", 1)[-1] or name
+
+
+def budget_summary(budget: dict[str, Any]) -> str:
+    """Epochs, samples, batch, length, learning rate, fraction: the budget in one short line."""
+    parts = []
+    for key, fmt in (("epochs", "{} ep"), ("max_steps", "{} steps"),
+                     ("max_train_samples", "{} train/task"), ("batch_size", "bs {}"),
+                     ("max_length", "len {}"), ("learning_rate", "lr {}")):
+        if budget.get(key) is not None:
+            parts.append(fmt.format(budget[key]))
+    fraction = budget.get("train_fraction", 1.0)
+    if fraction is not None and fraction != 1.0:
+        parts.append(f"{fraction * 100:g}% data")
+    return ", ".join(parts)
 
 
 @dataclass
@@ -200,11 +228,13 @@ def _build(
     budget = dict(first["budget"])
     scale = Scale(first["backbone"], first["backbone_fingerprint"], budget, seeds, suite,
                   tuple(tasks))
-    return Table(kind, slug, title, caption, scale, [c for c, _ in columns], row_labels, frame, per_seed)
+    return Table(kind, slug, title, caption, scale, [c for c, _ in columns], row_labels, frame,
+                 per_seed)
 
 
 def _merge_seed_rows(seed_rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:
-    """One line per (row, seed): a row whose seed has several runs shows each run's values."""
+    """One line per (row, seed); when several runs share it (a suite or method per column),
+    each column takes the value of the run that has one and the run ids are joined."""
     frame = pd.DataFrame(seed_rows, columns=["row", "seed", "run_id", *keys])
     if frame.empty:
         return frame.set_index(["row", "seed"])
@@ -212,7 +242,9 @@ def _merge_seed_rows(seed_rows: list[dict[str, Any]], keys: list[str]) -> pd.Dat
         {"run_id": lambda ids: ",".join(ids), **{k: "first" for k in keys}}
     )
     return merged
-frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
+
+
+def _scales(frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFrame]]:
     if frame.empty:
         return []
     groups = list(frame.groupby(keys, sort=False, dropna=False))
@@ -261,8 +293,9 @@ def ablation_tables(frame: pd.DataFrame) -> list[Table]:
     """Table 1: the ablation ladder, one component added per row."""
     tables = []
     for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
-        runs = scale_runs[scale_runs["method"].isin(ABLATION_LADDER)]
-        if not runs["method"].str.startswith("ablation-").any():
+        ablation = scale_runs["method"].str.startswith("ablation-")
+        runs = scale_runs[scale_runs["method"].isin(ABLATION_LADDER) | ablation]
+        if not ablation.any():
             continue
         suite = str(runs["suite"].iloc[0])
         tasks = task_order(t for ts in runs["tasks"] for t in ts)
@@ -273,7 +306,8 @@ def ablation_tables(frame: pd.DataFrame) -> list[Table]:
         columns = [*_score_columns(tasks), _average_column(tasks), (spread, _task_spread(tasks)),
                    _data_column()]
         tables.append(_build(
-            kind="ablation", slug=_slug("ablation", suite, str(i)), title=f"Ablation ladder ({suite} dev)",
+            kind="ablation", slug=_slug("ablation", suite, str(i)),
+            title=f"Ablation ladder ({suite} dev)",
             caption="Each row adds one component to the row above; the last row is CA-MTL.",
             scale_runs=runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
             suite=suite,
@@ -303,7 +337,8 @@ def comparison_tables(frame: pd.DataFrame) -> list[Table]:
         ]
         columns = [*params, *_score_columns(tasks), _average_column(tasks), _data_column()]
         tables.append(_build(
-            kind="comparison", slug=_slug("comparison", suite, str(i)), title=f"Method comparison ({suite} dev)",
+            kind="comparison", slug=_slug("comparison", suite, str(i)),
+            title=f"Method comparison ({suite} dev)",
             caption="Single-task fine-tuning, adapters, standard MTL and CA-MTL at one scale.",
             scale_runs=runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
             suite=suite,
@@ -371,7 +406,7 @@ def adaptation_tables(frame: pd.DataFrame) -> list[Table]:
         average = _task_average(tasks)
         columns = []
         for variant in variants:
-            def value(run: pd.Series, variant: str = variant) -> float:
+            def value(run: pd.Series, variant: str = variant, average: ValueFn = average) -> float:
                 return average(run) if run["variant"] == variant else math.nan
             columns.append((Column(f"method:{variant}", method_label(variant), "score"), value))
         rows = {f"{f:g}": scale_runs[scale_runs["train_fraction"] == f] for f in fractions}

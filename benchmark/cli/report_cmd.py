@@ -1,0 +1,62 @@
+"""`report`: results folders -> one self-contained HTML page (tables, claims, plots, provenance)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from benchmark.errors import BenchmarkError
+from benchmark.results.frame import ResultSet, load_results
+
+HELP = "build the self-contained HTML report from result records"
+DESCRIPTION = (
+    "Read every result record under the results folders and write one HTML file with the\n"
+    "paper's tables (mean ± std over seeds), the claims checklist, figures and provenance.\n"
+    "Files that are not valid records are left out and listed at the top of the report."
+)
+EPILOG = """examples:
+  python -m benchmark report --results results --out reports_out/report.html
+  python -m benchmark report --results runs/a --results runs/b --out both.html --strict
+"""
+
+
+def add_results_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--results`` (repeatable) and ``--strict``, shared by report, tables and leaderboard."""
+    parser.add_argument("--results", action="append", metavar="DIR",
+                        help="results folder to read (repeatable; default: results)")
+    parser.add_argument("--strict", action="store_true",
+                        help="fail (exit 2) if any file is not a valid record")
+
+
+def load(args: argparse.Namespace) -> ResultSet:
+    """Load the folders given, report left-out files on stderr, refuse an empty result."""
+    result = load_results(args.results or ["results"])
+    for problem in result.problems:
+        print(f"warning: {problem.source}: {problem.message}", file=sys.stderr)
+    if result.problems and args.strict:
+        raise BenchmarkError(f"{len(result.problems)} file(s) left out (see warnings); --strict")
+    if result.frame.empty:
+        folders = ", ".join(args.results or ["results"])
+        raise BenchmarkError(f"no valid result records in {folders}; run `python -m benchmark "
+                             "run ...` first or point --results at a folder of records")
+    return result
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_results_arguments(parser)
+    parser.add_argument("--out", default="reports_out/report.html", metavar="FILE.html",
+                        help="where to write the page (default: reports_out/report.html)")
+    parser.add_argument("--title", default="camtl-bench report", help="page title")
+    parser.add_argument("--no-figures", action="store_true", help="tables only (faster)")
+
+
+def execute(args: argparse.Namespace) -> int:
+    from reports.files import write_atomic
+    from reports.html import render_report
+
+    result = load(args)
+    page = render_report(result, title=args.title, figures=not args.no_figures)
+    out = write_atomic(Path(args.out), page)
+    print(f"wrote {out} ({len(result.frame)} runs)")
+    return 0

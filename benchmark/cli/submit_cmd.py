@@ -1,0 +1,129 @@
+"""`submit`: validate result records and add them to a results folder, never clobbering one.
+
+All files are validated before any is copied, so a batch goes in whole or not at all.
+A record lands as ``<results>/<run_id>.json`` through an atomic no-replace create; an
+existing record with the same run id is left alone unless it is identical (nothing
+to do) or ``--overwrite`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import BenchmarkError
+from benchmark.results.validate import InvalidRecordError, validate_record
+
+HELP = "validate result records against the schema and add them to a results folder"
+EPILOG = """examples:
+  python -m benchmark submit my_run.json
+  python -m benchmark submit runs/*.json --results shared_results
+  python -m benchmark submit fixed.json --overwrite
+"""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A validated record ready to copy: its bytes are copied as they are."""
+
+    source: Path
+    raw: bytes
+    record: dict[str, Any]
+
+    @property
+    def run_id(self) -> str:
+        return str(self.record["run_id"])
+
+
+def read_submission(path: Path) -> Submission:
+    """Read and validate one file; problems name the file and the field."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise BenchmarkError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        record = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InvalidRecordError(str(path), [f"(file): not UTF-8 text ({exc.reason})"]) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidRecordError(
+            str(path), [f"(file): invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
+        ) from exc
+    validate_record(record, str(path))
+    return Submission(path, raw, record)
+
+
+def _existing(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def place(submission: Submission, results: Path, overwrite: bool = False) -> str:
+    """Copy one validated record into ``results``; returns what happened, in words."""
+    from reports.files import create_atomic, write_atomic
+
+    dest = results / f"{submission.run_id}.json"
+    if create_atomic(dest, submission.raw):
+        return f"added {dest}"
+    if _existing(dest) == submission.record:
+        return f"unchanged {dest} (identical record already there)"
+    if not overwrite:
+        raise BenchmarkError(
+            f"{dest} already holds a different record with run_id {submission.run_id}; "
+            "nothing was copied. Use --overwrite to replace it."
+        )
+    write_atomic(dest, submission.raw)
+    return f"replaced {dest}"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="result record(s) to submit")
+    parser.add_argument("--results", default="results", metavar="DIR",
+                        help="results folder to add them to (default: results)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace a different record that has the same run_id")
+    parser.add_argument("--check", action="store_true", help="validate only, copy nothing")
+
+
+def execute(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    submissions: list[Submission] = []
+    for name in args.files:
+        try:
+            submissions.append(read_submission(Path(name)))
+        except BenchmarkError as exc:
+            problems.append(str(exc))
+    by_id: dict[str, Submission] = {}
+    for sub in submissions:
+        other = by_id.setdefault(sub.run_id, sub)
+        if other is not sub and other.record != sub.record:
+            problems.append(f"{sub.source} and {other.source} are different records with the "
+                            f"same run_id {sub.run_id}")
+    if problems:
+        raise BenchmarkError("nothing was copied:\n" + "\n".join(problems))
+    if args.check:
+        for sub in submissions:
+            print(f"valid {sub.source} (run_id {sub.run_id})")
+        return 0
+    results = Path(args.results)
+    if results.exists() and not results.is_dir():
+        raise BenchmarkError(f"--results {results} is not a folder")
+    if not args.overwrite:
+        clashes = [
+            f"{results / (sub.run_id + '.json')} already holds a different record with run_id "
+            f"{sub.run_id} (from {sub.source})"
+            for sub in by_id.values()
+            if (results / f"{sub.run_id}.json").exists()
+            and _existing(results / f"{sub.run_id}.json") != sub.record
+        ]
+        if clashes:
+            raise BenchmarkError("nothing was copied:\n" + "\n".join(clashes)
+                                 + "\nUse --overwrite to replace them.")
+    for sub in by_id.values():
+        print(place(sub, results, args.overwrite))
+    return 0

@@ -1,0 +1,134 @@
+"""Row readers for tsv, csv and jsonl files that name the file and line of any fault.
+
+GLUE tsv files are read byte-line by byte-line with no quoting at all: a csv reader
+with quoting on would merge rows at a stray ``"`` (QNLI, SST-2) and pandas would turn
+``NA``/``null`` sentences into missing values. Lines are split on ``\\n`` only, so a
+lone ``\\r`` or U+2028 inside a sentence does not start a new row. A UTF-8 byte
+order mark (MRPC) is dropped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmark.errors import DataError
+
+Row = dict[str, Any]
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) of non-blank lines; blank lines only allowed at the end."""
+    blank_at: int | None = None
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8) :]
+            raw = raw.rstrip(b"\n")
+            if raw.endswith(b"\r"):
+                raw = raw[:-1]
+            if not raw.strip():
+                blank_at = blank_at or number
+                continue
+            if blank_at is not None:
+                raise DataError("blank line inside the file", str(path), blank_at)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    f"not valid UTF-8 ({exc.reason} at byte {exc.start})", str(path), number
+                ) from None
+            yield number, text
+
+
+def _check_names(names: Sequence[str], path: Path, line: int) -> None:
+    if any(not n for n in names) or len(set(names)) != len(names):
+        raise DataError(f"bad header {list(names)!r}: empty or repeated column names",
+                        str(path), line)
+
+
+def read_tsv(
+    path: Path, header: bool = True, columns: Sequence[str] | None = None
+) -> Iterator[tuple[int, Row]]:
+    """Rows of a tab-separated file as {column: text}; ``columns`` means no header row."""
+    names: list[str] | None = list(columns) if columns else None
+    for number, line in _lines(path):
+        cells = line.split("\t")
+        if names is None:
+            if not header:
+                raise DataError("no header and no column names declared", str(path), number)
+            _check_names(cells, path, number)
+            names = cells
+            continue
+        if len(cells) != len(names):
+            raise DataError(
+                f"expected {len(names)} tab-separated fields ({', '.join(names)}), "
+                f"found {len(cells)}",
+                str(path),
+                number,
+            )
+        yield number, dict(zip(names, cells, strict=True))
+
+
+def read_csv(
+    path: Path, header: bool = True, columns: Sequence[str] | None = None
+) -> Iterator[tuple[int, Row]]:
+    """Rows of a standard (quoted) comma-separated file, for user tasks."""
+    names: list[str] | None = list(columns) if columns else None
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            for cells in reader:
+                number = reader.line_num
+                if not cells or not any(c.strip() for c in cells):
+                    continue
+                if names is None:
+                    if not header:
+                        raise DataError("no header and no column names declared",
+                                        str(path), number)
+                    _check_names(cells, path, number)
+                    names = cells
+                    continue
+                if len(cells) != len(names):
+                    raise DataError(
+                        f"expected {len(names)} comma-separated fields ({', '.join(names)}), "
+                        f"found {len(cells)}",
+                        str(path),
+                        number,
+                    )
+                yield number, dict(zip(names, cells, strict=True))
+        except csv.Error as exc:
+            raise DataError(f"malformed CSV: {exc}", str(path), reader.line_num) from None
+        except UnicodeDecodeError as exc:
+            raise DataError(f"not valid UTF-8 ({exc.reason})", str(path)) from None
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, Row]]:
+    """One JSON object per line (SuperGLUE)."""
+    for number, line in _lines(path):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"invalid JSON: {exc.msg} (column {exc.colno})",
+                            str(path), number) from None
+        if not isinstance(record, dict):
+            raise DataError(f"expected a JSON object, found {type(record).__name__}",
+                            str(path), number)
+        yield number, record
+
+
+def read_rows(
+    path: Path, fmt: str, header: bool = True, columns: Sequence[str] | None = None
+) -> Iterator[tuple[int, Row]]:
+    """Dispatch on the declared format."""
+    if fmt == "tsv":
+        return read_tsv(path, header, columns)
+    if fmt == "csv":
+        return read_csv(path, header, columns)
+    if fmt == "jsonl":
+        return read_jsonl(path)
+    raise DataError(f"unknown file format {fmt!r} (known: tsv, csv, jsonl)", str(path))

@@ -1,0 +1,126 @@
+"""Read a task split from the Hugging Face Hub and reshape rows to the local layout.
+
+The Hub copies flatten or rename what the official files nest (MultiRC has one row
+per answer option, WSC's spans leave ``target``, MRPC's columns are renamed, labels
+are class indices). Reshaping them to the local layout lets the same readers check
+and format both sources, so a run gives the same examples online and offline.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from benchmark.tasks.spec import TaskSpec
+
+Record = dict[str, Any]
+
+OFFLINE_VARIABLES = ("CAMTL_BENCH_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE")
+
+
+def hub_allowed() -> bool:
+    """False when the user said to stay offline, so no network timeout is waited for."""
+    return not any(os.environ.get(v, "").strip() not in ("", "0", "false") for v in
+                   OFFLINE_VARIABLES)
+
+
+def hub_location(task: TaskSpec, split: str) -> str:
+    assert task.hub is not None
+    hub = task.hub
+    name = f"/{hub.name}" if hub.name else ""
+    return f"hf://datasets/{hub.path}{name}@{hub.revision[:12]} ({hub.splits.get(split, split)})"
+
+
+def load_hub_dataset(task: TaskSpec, split: str) -> Any:
+    """The ``datasets.Dataset`` of one split at the pinned revision (network or HF cache)."""
+    import datasets  # slow import: only when the Hub is used
+
+    assert task.hub is not None
+    return datasets.load_dataset(
+        task.hub.path, task.hub.name, revision=task.hub.revision, split=task.hub.splits[split]
+    )
+
+
+def _label_names(dataset: Any, column: str) -> list[str] | None:
+    features = getattr(dataset, "features", None) or {}
+    feature = features.get(column) if isinstance(features, Mapping) else None
+    names = getattr(feature, "names", None)
+    return list(names) if names else None
+
+
+def _label(value: Any, names: list[str] | None, task: TaskSpec, split: str) -> Any:
+    """Hub class index -> the task's label string; -1 (unlabelled test rows) -> None."""
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        if task.task_type != "regression" or split in task.test_splits:
+            return None
+    if task.task_type != "classification" or names is None:
+        return value
+    name = names[int(value)]
+    if task.labels and name in task.labels:
+        return name
+    return str(int(value))
+
+
+def iter_hub_records(task: TaskSpec, split: str, dataset: Any = None) -> Iterator[Record]:
+    """Records of one Hub split in the local layout, in the Hub's row order."""
+    assert task.hub is not None
+    dataset = load_hub_dataset(task, split) if dataset is None else dataset
+    fields = task.hub.fields
+    label_column = fields.get(task.label_field or "label", task.label_field or "label")
+    names = _label_names(dataset, label_column)
+    if task.reader == "multirc":
+        yield from _multirc(dataset, names, task, split)
+        return
+    for row in dataset:
+        if task.reader == "record":
+            yield _record(row)
+            continue
+        record = dict(row)
+        for local, hub_column in fields.items():
+            record[local] = row.get(hub_column)
+        if task.label_field:
+            record[task.label_field] = _label(row.get(label_column), names, task, split)
+        if task.reader == "wsc":
+            record["target"] = {
+                key: record.pop(key)
+                for key in ("span1_index", "span2_index", "span1_text", "span2_text")
+            }
+        yield record
+
+
+def _multirc(dataset: Any, names: list[str] | None, task: TaskSpec, split: str
+             ) -> Iterator[Record]:
+    """Regroup one-row-per-answer into the official passage -> questions -> answers."""
+    passage: Record | None = None
+    questions: dict[int, Record] = {}
+    for row in dataset:
+        idx = row["idx"]
+        if passage is None or passage["idx"] != idx["paragraph"]:
+            if passage is not None:
+                yield passage
+            questions = {}
+            passage = {"idx": idx["paragraph"],
+                       "passage": {"text": row["paragraph"], "questions": []}}
+        question = questions.get(idx["question"])
+        if question is None:
+            question = {"idx": idx["question"], "question": row["question"], "answers": []}
+            questions[idx["question"]] = question
+            passage["passage"]["questions"].append(question)
+        label = row.get("label")
+        label = None if label is None or label < 0 else int(label)
+        question["answers"].append({"idx": idx["answer"], "text": row["answer"], "label": label})
+    if passage is not None:
+        yield passage
+
+
+def _record(row: Mapping[str, Any]) -> Record:
+    """One Hub ReCoRD row (one query, entities and answers as strings) as a passage."""
+    return {
+        "idx": row["idx"]["passage"],
+        "passage": {"text": row["passage"], "entity_strings": list(row["entities"])},
+        "qas": [{"idx": row["idx"]["query"], "query": row["query"],
+                 "answer_strings": list(row["answers"])}],
+    }

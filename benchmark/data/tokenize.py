@@ -1,0 +1,240 @@
+"""Tokenize examples once and keep the result on disk for the next run.
+
+The cache key is the SHA-256 of everything that can change the features: the
+examples themselves (so a Hub copy and a local file with the same content share an
+entry, and an edited file never reuses a stale one), the task's type and labels,
+the tokenizer's full serialisation (vocabulary, normaliser, special tokens) and
+``max_length``. Entries are written atomically, so an interrupted run leaves none
+half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import tempfile
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmark.data.examples import Example
+from benchmark.tasks.spec import TaskSpec
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+_CHUNK = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class TokenizedExample:
+    """Token ids of one example: one row (classification, regression) or one per choice.
+
+    ``label`` is the class index / value / correct choice as a float; -1 marks an
+    unknown class or choice and NaN an unknown regression value.
+    """
+
+    input_ids: list[list[int]]
+    token_type_ids: list[list[int]]
+    label: float
+
+    @property
+    def length(self) -> int:
+        """The longest row: what dynamic padding pads this example to."""
+        return max(len(row) for row in self.input_ids)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.input_ids)
+
+
+class TokenizedDataset(list):
+    """A list of TokenizedExample that says whether it came from the cache."""
+
+    cache_hit: bool = False
+    cache_path: Path | None = None
+    key: str = ""
+
+
+_FINGERPRINTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def tokenizer_fingerprint(tokenizer: Any) -> str:
+    """SHA-256 of the tokenizer's complete serialisation (or vocabulary and settings)."""
+    try:
+        cached = _FINGERPRINTS.get(tokenizer)
+    except TypeError:
+        cached = None
+    if cached:
+        return cached
+    digest = hashlib.sha256(type(tokenizer).__name__.encode())
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is not None:
+        digest.update(backend.to_str().encode())
+    else:
+        digest.update(json.dumps(sorted(tokenizer.get_vocab().items())).encode())
+        settings = {k: v for k, v in getattr(tokenizer, "init_kwargs", {}).items()
+                    if isinstance(v, str | int | float | bool)}
+        digest.update(json.dumps(settings, sort_keys=True).encode())
+    digest.update(json.dumps([getattr(tokenizer, "truncation_side", "right"),
+                              str(getattr(tokenizer, "special_tokens_map", {}))]).encode())
+    value = digest.hexdigest()
+    try:
+        _FINGERPRINTS[tokenizer] = value
+    except TypeError:
+        pass
+    return value
+
+
+def examples_fingerprint(examples: Sequence[Example]) -> str:
+    """SHA-256 over every example's id, texts, choices and label."""
+    digest = hashlib.sha256()
+    for ex in examples:
+        digest.update(json.dumps([ex.uid, ex.texts, ex.choices, ex.label],
+                                 ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def cache_key(examples: Sequence[Example], task: TaskSpec, tokenizer: Any, max_length: int) -> str:
+    parts = [
+        f"format={CACHE_FORMAT}",
+        examples_fingerprint(examples),
+        json.dumps([task.name, task.task_type, task.labels, task.reader]),
+        tokenizer_fingerprint(tokenizer),
+        f"max_length={max_length}",
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _label(example: Example, task: TaskSpec) -> float:
+    if example.label is None:
+        return math.nan if task.task_type == "regression" else -1.0
+    return float(example.label)
+
+
+def _encode_rows(rows: list[tuple[str, ...]], tokenizer: Any, max_length: int
+                 ) -> tuple[list[list[int]], list[list[int]]]:
+    """Tokenize rows of one or two segments (more segments: joined by the separator)."""
+    sep = f" {getattr(tokenizer, 'sep_token', None) or '|'} "
+    firsts = [r[0] for r in rows]
+    seconds = [sep.join(r[1:]) for r in rows] if len(rows[0]) > 1 else None
+    encoded = tokenizer(firsts, seconds, truncation=True, max_length=max_length, padding=False,
+                        return_token_type_ids=True, return_attention_mask=False)
+    ids = [list(x) for x in encoded["input_ids"]]
+    types = encoded.get("token_type_ids")
+    types = [list(x) for x in types] if types is not None else [[0] * len(x) for x in ids]
+    return ids, types
+
+
+def _tokenize(examples: Sequence[Example], task: TaskSpec, tokenizer: Any, max_length: int
+              ) -> list[TokenizedExample]:
+    rows: list[tuple[str, ...]] = []
+    owners: list[int] = []
+    for i, example in enumerate(examples):
+        for row in example.rows:
+            rows.append(row)
+            owners.append(i)
+    ids: list[list[int] | None] = [None] * len(rows)
+    types: list[list[int] | None] = [None] * len(rows)
+    by_width: dict[bool, list[int]] = {False: [], True: []}
+    for r, row in enumerate(rows):
+        by_width[len(row) > 1].append(r)
+    for positions in by_width.values():
+        for start in range(0, len(positions), _CHUNK):
+            chunk = positions[start : start + _CHUNK]
+            chunk_ids, chunk_types = _encode_rows([rows[r] for r in chunk], tokenizer, max_length)
+            for r, row_ids, row_types in zip(chunk, chunk_ids, chunk_types, strict=True):
+                ids[r], types[r] = row_ids, row_types
+    grouped_ids: list[list[list[int]]] = [[] for _ in examples]
+    grouped_types: list[list[list[int]]] = [[] for _ in examples]
+    for r, owner in enumerate(owners):
+        grouped_ids[owner].append(ids[r])  # type: ignore[arg-type]
+        grouped_types[owner].append(types[r])  # type: ignore[arg-type]
+    return [TokenizedExample(grouped_ids[i], grouped_types[i], _label(ex, task))
+            for i, ex in enumerate(examples)]
+
+
+def _save(path: Path, items: Sequence[TokenizedExample]) -> None:
+    rows = [row for item in items for row in item.input_ids]
+    row_types = [row for item in items for row in item.token_type_ids]
+    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    arrays = {
+        "ids": np.fromiter((t for r in rows for t in r), dtype=np.int32, count=int(lengths.sum())),
+        "types": np.fromiter((t for r in row_types for t in r), dtype=np.int8,
+                             count=int(lengths.sum())),
+        "row_lengths": lengths,
+        "rows_per_example": np.array([len(item.input_ids) for item in items], dtype=np.int64),
+        "labels": np.array([item.label for item in items], dtype=np.float64),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, expected: int) -> list[TokenizedExample] | None:
+    try:
+        with np.load(path) as data:
+            ids, types = data["ids"].tolist(), data["types"].tolist()
+            lengths = data["row_lengths"].tolist()
+            per_example = data["rows_per_example"].tolist()
+            labels = data["labels"].tolist()
+    except (OSError, KeyError, ValueError) as exc:
+        log.warning("ignoring unreadable token cache %s: %s", path, exc)
+        return None
+    if len(per_example) != expected or sum(per_example) != len(lengths):
+        log.warning("ignoring token cache %s: it does not match the examples", path)
+        return None
+    items, offset, row = [], 0, 0
+    for n_rows, label in zip(per_example, labels, strict=True):
+        row_ids, row_types = [], []
+        for length in lengths[row : row + n_rows]:
+            row_ids.append(ids[offset : offset + length])
+            row_types.append(types[offset : offset + length])
+            offset += length
+        row += n_rows
+        items.append(TokenizedExample(row_ids, row_types, label))
+    return items
+
+
+def tokenize_examples(
+    examples: Sequence[Example],
+    task: TaskSpec,
+    tokenizer: Any,
+    max_length: int,
+    cache_dir: Path | None,
+) -> TokenizedDataset:
+    """Features for ``examples``; read from ``cache_dir`` when this exact input was seen.
+
+    The result's ``cache_hit`` says whether the cache served it (also logged).
+    """
+    result = TokenizedDataset()
+    if not examples:
+        return result
+    key = cache_key(examples, task, tokenizer, max_length) if cache_dir is not None else ""
+    path = Path(cache_dir) / f"{task.name}-{key[:24]}.npz" if cache_dir is not None else None
+    items = _load(path, len(examples)) if path is not None and path.is_file() else None
+    result.cache_hit = items is not None
+    if items is None:
+        items = _tokenize(examples, task, tokenizer, max_length)
+        if path is not None:
+            _save(path, items)
+    result.extend(items)
+    result.cache_path, result.key = path, key
+    log.info("%s: %d examples tokenized (%s)", task.name, len(items),
+             f"cache hit {path}" if result.cache_hit else
+             (f"cached to {path}" if path else "no cache"))
+    return result

@@ -1,0 +1,231 @@
+"""Result records built in the tests, valid against RESULT_SCHEMA, for reports to read.
+
+``make_record`` writes what the harness writes; ``smoke_results`` is the folder the
+browser test reads: the folder named by ``CAMTL_SMOKE_RESULTS`` when a smoke run
+produced one (``python -m benchmark run --suite glue --profile smoke``), else records
+built here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import statistics
+from collections.abc import Callable, Mapping
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmark.results.validate import validate_record
+
+BACKBONE = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "f" * 64}
+BUDGET = {"max_train_samples": 64, "max_eval_samples": 32, "epochs": 1, "batch_size": 8,
+          "max_length": 128, "learning_rate": 2e-5}
+
+
+def _schedule(tasks: list[str], steps: int) -> dict[str, list[list[int]]]:
+    """Run-length encoded steps per task: task k is in the batch when step % (k + 2) != 0."""
+    schedule = {}
+    for k, task in enumerate(tasks):
+        runs: list[list[int]] = []
+        for step in range(steps):
+            if step % (k + 2) == 0:
+                continue
+            if runs and runs[-1][0] + runs[-1][1] == step:
+                runs[-1][1] += 1
+            else:
+                runs.append([step, 1])
+        schedule[task] = runs
+    return schedule
+
+
+def build_record(
+    method: str = "camtl",
+    seed: int = 1,
+    scores: Mapping[str, float | None] | None = None,
+    *,
+    suite: str = "glue",
+    backbone: Mapping[str, str] | None = None,
+    budget: Mapping[str, Any] | None = None,
+    train_fraction: float | None = None,
+    params: Mapping[str, Any] | None = None,
+    data_ratio: float = 0.66,
+    suite_average: float | None | str = "auto",
+    steps: int = 20,
+    created: str = "2025-01-01T00:00:00+00:00",
+) -> dict[str, Any]:
+    """A schema-valid record; ``suite_average='auto'`` = mean of scores, None if one is None."""
+    scores = dict(scores if scores is not None else {"rte": 70.0, "mrpc": 80.0})
+    tasks = list(scores)
+    budget = dict(budget or BUDGET)
+    if train_fraction is not None:
+        budget["train_fraction"] = train_fraction
+    backbone = dict(backbone or BACKBONE)
+    if suite_average == "auto":
+        present = [v for v in scores.values() if v is not None]
+        suite_average = statistics.fmean(present) if len(present) == len(scores) else None
+    n_backbone = 22_700_000
+    trainable = int(n_backbone * 0.5) if params is None else params["trainable"]
+    parameters = {
+        "backbone": n_backbone, "trainable": trainable, "frozen_shared": n_backbone // 2,
+        "total_to_serve": n_backbone // 2 + trainable, "trained_per_task": trainable / len(tasks),
+        "trained_per_task_ratio": trainable / len(tasks) / n_backbone,
+        "per_task": {t: 1000 for t in tasks}, "definition": "see docs/results.md",
+    }
+    parameters.update(params or {})
+    config = {"method": method, "seed": seed, "suite": suite, "tasks": tasks,
+              "backbone": backbone, "budget": budget}
+    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
+    usage = {t: {"available": 64, "updated": round(64 * data_ratio), "seen": 80,
+                 "ratio": round(64 * data_ratio) / 64} for t in tasks}
+    total = {"available": 64 * len(tasks), "updated": round(64 * data_ratio) * len(tasks),
+             "seen": 80 * len(tasks), "ratio": data_ratio}
+    record = {
+        "schema_version": "1.0",
+        "run_id": run_id,
+        "method": method,
+        "method_options": {},
+        "suite": suite,
+        "tasks": tasks,
+        "skipped_tasks": [],
+        "seed": seed,
+        "backbone": backbone,
+        "budget": budget,
+        "metrics": {t: {"accuracy": None if v is None else v / 100} for t, v in scores.items()},
+        "main_scores": scores,
+        "suite_average": suite_average,
+        "parameters": parameters,
+        "data_usage": {"per_task": usage, "overall": total, "definition": "updated / available"},
+        "training": {
+            "steps": steps, "wall_time_s": 12.5, "peak_memory_mb": 900.0, "precision": "fp32",
+            "sampler": "mt-uncertainty" if method.startswith("camtl") else "proportional",
+            "model_selection": "best", "task_schedule": _schedule(tasks, steps),
+        },
+        "history": [
+            {"step": s, "epoch": s / steps,
+             "main_scores": {t: (v or 50.0) * s / steps for t, v in scores.items()},
+             "train_loss": 1.0 / s}
+            for s in (steps // 2, steps)
+        ],
+        "manifest": {
+            "packages": {"torch": "2.5.1", "transformers": "4.57.6"},
+            "git_commit": "0123456789abcdef0123456789abcdef01234567",
+            "data_files": {"glue_data/RTE/train.tsv": "a" * 64},
+            "hardware": {"cpu": "2 cores", "gpu": None},
+            "config": config,
+            "created": created,
+        },
+    }
+    validate_record(record)
+    return record
+
+
+def write_records(folder: Path, records: list[dict[str, Any]]) -> Path:
+    """Write records as the harness does: ``<folder>/<run_id>.json``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for record in records:
+        (folder / f"{record['run_id']}.json").write_text(json.dumps(record, indent=2))
+    return folder
+
+
+@pytest.fixture
+def make_record() -> Callable[..., dict[str, Any]]:
+    """``make_record(method, seed, scores, **options)``: a schema-valid record."""
+    return build_record
+
+
+@pytest.fixture(name="write_records", scope="session")
+def write_records_fixture() -> Callable[[Path, list[dict[str, Any]]], Path]:
+    """``write_records(folder, records)``: the records as ``<run_id>.json`` files."""
+    return write_records
+
+
+def synthetic_smoke_records() -> list[dict[str, Any]]:
+    """Three methods x three seeds on two GLUE tasks, one seed of STL missing."""
+    records = []
+    base = {"stl": (68.0, 79.0), "mtl": (66.0, 81.0), "camtl": (71.0, 82.5)}
+    for method, (rte, mrpc) in base.items():
+        for seed in (1, 2, 3):
+            if method == "stl" and seed == 3:
+                continue
+            scores = {"rte": rte + seed * 0.7, "mrpc": mrpc - seed * 0.4}
+            trainable = 2 * 22_700_000 if method == "stl" else 11_350_000
+            records.append(build_record(method, seed, scores, params={"trainable": trainable}))
+    records.append(build_record("<script>alert(1)</script>", 1, {"rte": 50.0, "mrpc": 50.0}))
+    return records
+
+
+@pytest.fixture(scope="session")
+def synthetic_records() -> list[dict[str, Any]]:
+    """Three methods x three seeds on rte and mrpc, STL seed 3 missing, one hostile name."""
+    return synthetic_smoke_records()
+
+
+@pytest.fixture(scope="session")
+def smoke_results(tmp_path_factory: pytest.TempPathFactory,
+                  synthetic_records: list[dict[str, Any]]) -> Path:
+    """Records of a real smoke run when ``CAMTL_SMOKE_RESULTS`` names them, else synthetic."""
+    given = os.environ.get("CAMTL_SMOKE_RESULTS")
+    if given:
+        folder = Path(given)
+        if not any(folder.rglob("*.json")):
+            pytest.fail(f"CAMTL_SMOKE_RESULTS={given} holds no result records")
+        return folder
+    return write_records(tmp_path_factory.mktemp("smoke") / "results", synthetic_records)
+
+
+class _TableParser(HTMLParser):
+    """Collect every ``table[data-table]`` cell: row key, column key, data-* and text."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: dict[str, dict[tuple[str, str], dict[str, str]]] = {}
+        self.scripts = 0
+        self.texts: list[str] = []
+        self._table: str | None = None
+        self._columns: list[str] = []
+        self._row: str | None = None
+        self._col = 0
+        self._cell: dict[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "script":
+            self.scripts += 1
+        elif tag == "table" and "data-table" in a:
+            self._table, self._columns = a["data-table"], []
+            self.tables[self._table] = {}
+        elif tag == "th" and self._table and "data-column" in a:
+            self._columns.append(a["data-column"])
+        elif tag == "tr" and self._table:
+            self._row, self._col = a.get("data-row"), 0
+        elif tag == "td" and self._table and self._row is not None and "data-mean" in a:
+            self._cell = dict(a, text="")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+        elif tag == "td" and self._cell is not None:
+            key = (self._row, self._columns[self._col])
+            self.tables[self._table][key] = self._cell
+            self._cell, self._col = None, self._col + 1
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data)
+        if self._cell is not None:
+            self._cell["text"] += data
+
+
+def parse_html(page: str) -> _TableParser:
+    parser = _TableParser()
+    parser.feed(page)
+    return parser
+
+
+@pytest.fixture(name="parse_html")
+def parse_html_fixture() -> Callable[[str], _TableParser]:
+    """``parse_html(page)``: ``.tables[slug][(row, column)]`` cells, ``.scripts``, ``.texts``."""
+    return parse_html
