@@ -37,10 +37,12 @@ class HoulsbyAdapters(Method):
         hidden = bert.config.hidden_size
         if not 1 <= bottleneck <= hidden:
             raise BenchmarkError(
-                f"houlsby bottleneck must be between 1 and the hidden size {hidden} (got {bottleneck})"
+                f"houlsby bottleneck must be in 1..{hidden} (the hidden size), got {bottleneck}"
             )
         adapters.init(bert)
-        bert.add_adapter(ADAPTER_NAME, config=DoubleSeqBnConfig(reduction_factor=hidden / bottleneck))
+        bert.add_adapter(
+            ADAPTER_NAME, config=DoubleSeqBnConfig(reduction_factor=hidden / bottleneck)
+        )
         bert.train_adapter(ADAPTER_NAME)  # freezes everything but the adapter
         for name, param in bert.named_parameters():
             if "LayerNorm" in name and "embeddings" not in name:

@@ -19,9 +19,7 @@ class UnknownNameError(BenchmarkError):
         known = sorted(set(known))
         close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        super().__init__(
-            f"unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}."
-        )
+        super().__init__(f"unknown {kind} {name!r}.{hint} Known {kind}s: {', '.join(known)}.")
         self.kind, self.name, self.known = kind, name, known
 
 

@@ -26,7 +26,7 @@ DEFINITION = (
 
 
 def backbone_parameter_count(backbone: str) -> int:
-    """Parameters of the plain pretrained backbone (BertModel with pooler), without loading weights."""
+    """Parameters of the plain backbone (BertModel with pooler), counted without loading weights."""
     config = AutoConfig.from_pretrained(resolve_backbone(backbone))
     with torch.device("meta"):
         model = AutoModel.from_config(config)

@@ -27,7 +27,9 @@ class ConditionalBlockBias(nn.Module):
         self.film = FiLM(condition_size, self.block_size)
         positions = torch.arange(max_length)
         self.register_buffer("column_index", positions % self.block_size, persistent=False)
-        same_block = (positions[:, None] // self.block_size) == (positions[None, :] // self.block_size)
+        same_block = (positions[:, None] // self.block_size) == (
+            positions[None, :] // self.block_size
+        )
         self.register_buffer("block_mask", same_block, persistent=False)
 
     def forward(self, condition: torch.Tensor, rows: int, columns: int) -> torch.Tensor:
@@ -83,10 +85,13 @@ class ConditionalSelfAttention(nn.Module):
         v = self._heads(self.value(hidden))
         mask = padding_bias
         if self.block_bias is not None:
-            assert conditioning is not None and conditioning.transformed is not None
+            if conditioning is None or conditioning.transformed is None:
+                raise ValueError("conditional attention needs the task conditioning")
             bias = self.block_bias(conditioning.transformed, q.shape[2], length)
             mask = bias[conditioning.task_ids].unsqueeze(1) + padding_bias
+        if mask.dtype != q.dtype:  # autocast: keep padding finite in the lower precision
+            mask = mask.to(q.dtype).clamp_min(torch.finfo(q.dtype).min)
         context = F.scaled_dot_product_attention(
-            q, k, v, attn_mask=mask.to(q.dtype), dropout_p=self.dropout if self.training else 0.0
+            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0
         )
         return context.transpose(1, 2).reshape(batch, q.shape[2], hidden_size)

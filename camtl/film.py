@@ -52,7 +52,9 @@ class FiLM(nn.Module):
         scale, shift = self.coefficients(condition)
         return scale[task_ids].unsqueeze(1), shift[task_ids].unsqueeze(1)
 
-    def forward(self, condition: torch.Tensor, task_ids: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, condition: torch.Tensor, task_ids: torch.Tensor, x: torch.Tensor
+    ) -> torch.Tensor:
         """Modulate ``x [N, l, f]`` with the coefficients of each example's task."""
         scale, shift = self.per_example(condition, task_ids)
         return torch.addcmul(shift.to(x.dtype), x, scale.to(x.dtype))

@@ -55,7 +55,9 @@ class LayerRecipe:
             if bad:
                 raise ValueError(f"{field_name} {bad} outside 0..{self.num_layers - 1}")
         if self.new_top_layer and self.adapter_every_layer:
-            raise ValueError("a recipe has either a new top layer (base) or chained adapters (large)")
+            raise ValueError(
+                "a recipe has either a new top layer (base) or chained adapters (large)"
+            )
         if self.new_top_layer and self.num_layers - 1 in self.frozen_layers:
             raise ValueError("the new top layer is trained from scratch and cannot be frozen")
 
@@ -77,10 +79,15 @@ class LayerRecipe:
 
     def describe(self) -> str:
         """One line per layer, for logs and the README."""
-        lines = [f"recipe {self.name} ({self.num_layers} layers); frozen: embeddings"
-                 f"{', layers ' + _ranges(self.frozen_layers) if self.frozen_layers else ''}"]
+        lines = [
+            f"recipe {self.name} ({self.num_layers} layers); frozen: embeddings"
+            f"{', layers ' + _ranges(self.frozen_layers) if self.frozen_layers else ''}"
+        ]
         for index in range(self.num_layers):
-            parts = ["new (from scratch)" if self.is_new(index) else "pretrained", "cond. attention"]
+            parts = [
+                "new (from scratch)" if self.is_new(index) else "pretrained",
+                "cond. attention",
+            ]
             if index in self.conditional_layer_norm_layers:
                 parts.append("cond. layer norm")
             if self.new_top_layer and self.is_new(index):

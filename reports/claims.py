@@ -251,6 +251,11 @@ CLAIMS: tuple[Claim, ...] = (
 )
 
 _NOT_MEASURED = {
+    "beats-stl": "needs camtl and stl rows, each with an average, in one comparison table",
+    "parameter-efficient": "needs camtl and stl rows in one comparison table",
+    "data-66": "needs a camtl row in a comparison table",
+    "adapters-2.8": "needs camtl and houlsby rows, each with an average, in one GLUE table",
+    "params-5.6": "needs a camtl row in a comparison table",
     "24-task": "needs camtl, mtl and stl runs on one task set of 24 or more tasks",
     "large-26": "needs camtl-large and another method on one task set of 26 or more tasks",
     "forgetting": "result records carry no forgetting measure (scores on pretraining or "

@@ -39,7 +39,7 @@ def _row_header(table: Table) -> str:
 
 def footnotes(table: Table) -> list[str]:
     """One line per partial or missing cell; one per row when every cell says the same."""
-    notes = []
+    notes = list(table.notes)
     for row in table.rows:
         label = table.row_labels[row]
         whys = [table.cell(row, c.key).explanation() for c in table.columns]

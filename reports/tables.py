@@ -45,12 +45,13 @@ class Scale:
     def describe(self) -> str:
         """One line for captions and the claims checklist."""
         keys = ("epochs", "max_steps", "max_train_samples", "max_eval_samples", "batch_size",
-                "max_length", "learning_rate", "train_fraction", "precision", "model_selection")
+                "max_length", "train_fraction", "precision", "model_selection")
         budget = ", ".join(
             f"{k}={self.budget[k]}" for k in keys if self.budget.get(k) is not None
         )
         seeds = ", ".join(str(s) for s in self.seeds)
-        parts = [f"backbone {self.backbone} ({self.fingerprint[:12]})", f"budget: {budget}",
+        fingerprint = self.fingerprint.removeprefix("sha256:")[:12]
+        parts = [f"backbone {self.backbone} ({fingerprint})", f"budget: {budget}",
                  f"seeds: {seeds} ({len(self.seeds)})"]
         if self.suite is not None:
             parts.insert(0, f"suite {self.suite}")
@@ -59,7 +60,7 @@ class Scale:
     def short(self) -> str:
         """A compact form for narrow places; ``describe()`` goes in its tooltip."""
         return " · ".join(p for p in (
-            self.suite, short_backbone(self.backbone), budget_summary(self.budget),
+            self.suite, short_backbone(self.backbone), budget_summary(self.budget, False),
             f"{len(self.seeds)} seed{'s' if len(self.seeds) != 1 else ''}",
         ) if p)
 
@@ -69,12 +70,14 @@ def short_backbone(name: str) -> str:
     return name.rstrip("/").rsplit("/", 1)[-1] or name
 
 
-def budget_summary(budget: dict[str, Any]) -> str:
+def budget_summary(budget: dict[str, Any], learning_rate: bool = True) -> str:
     """Epochs, samples, batch, length, learning rate, fraction: the budget in one short line."""
     parts = []
     for key, fmt in (("epochs", "{} ep"), ("max_steps", "{} steps"),
                      ("max_train_samples", "{} train/task"), ("batch_size", "bs {}"),
                      ("max_length", "len {}"), ("learning_rate", "lr {}")):
+        if key == "learning_rate" and not learning_rate:
+            continue
         if budget.get(key) is not None:
             parts.append(fmt.format(budget[key]))
     fraction = budget.get("train_fraction", 1.0)
@@ -229,7 +232,18 @@ def _build(
     scale = Scale(first["backbone"], first["backbone_fingerprint"], budget, seeds, suite,
                   tuple(tasks))
     return Table(kind, slug, title, caption, scale, [c for c, _ in columns], row_labels, frame,
-                 per_seed)
+                 per_seed, _rate_notes(rows, row_labels))
+
+
+def _rate_notes(rows: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[str]:
+    """Learning rates are per method, not part of the scale: list them when rows differ."""
+    rates = {}
+    for row, runs in rows.items():
+        found = sorted({str(b.get("learning_rate")) for b in runs["budget"]})
+        rates[labels[row]] = ", ".join(found)
+    if len(set(rates.values())) <= 1:
+        return []
+    return ["learning rate: " + "; ".join(f"{label} {rate}" for label, rate in rates.items())]
 
 
 def _merge_seed_rows(seed_rows: list[dict[str, Any]], keys: list[str]) -> pd.DataFrame:

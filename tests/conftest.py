@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
+import torch
+from transformers import BertConfig, BertModel
+
+from camtl.backbones import resolve_backbone
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,3 +38,17 @@ def _isolated_cache(tmp_path_factory):
     os.environ.setdefault("CAMTL_BENCH_CACHE", str(tmp_path_factory.mktemp("token-cache")))
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone(tmp_path_factory) -> str:
+    """4 layers, hidden 64 (2 attention blocks at max length 32): seconds per step on a CPU."""
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30522, hidden_size=64, num_hidden_layers=4,
+                        num_attention_heads=4, intermediate_size=128, max_position_embeddings=64)
+    BertModel(config).save_pretrained(folder)
+    minilm = Path(resolve_backbone("all-MiniLM-L6-v2"))
+    for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        shutil.copy(minilm / name, folder / name)
+    return str(folder)

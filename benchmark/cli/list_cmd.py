@@ -23,11 +23,15 @@ def execute(args: argparse.Namespace) -> int:
         for entry in discover_methods().values():
             if entry.method_class is None:
                 failed += 1
-                print(f"{entry.name:26} BROKEN  {entry.error}  [{entry.distribution}: {entry.target}]")
+                print(
+                    f"{entry.name:24} BROKEN  {entry.error}  [{entry.distribution}: {entry.target}]"
+                )
             else:
                 cls = entry.method_class
                 mode = "joint" if cls.joint else "per-task"
-                print(f"{entry.name:26} {mode:8} {cls.summary}  [{entry.distribution}: {entry.target}]")
+                print(
+                    f"{entry.name:24} {mode:8} {cls.summary}  [{entry.distribution}: {entry.target}]"
+                )
         return 0
     if args.kind == "samplers":
         for name, cls in SAMPLERS.items():

@@ -66,5 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return USER_ERROR_EXIT_CODE
     except KeyboardInterrupt:
-        print("interrupted: finished runs are kept; run the same command again to resume", file=sys.stderr)
+        print(
+            "interrupted: finished runs are kept; run the same command again to resume",
+            file=sys.stderr,
+        )
         return 130

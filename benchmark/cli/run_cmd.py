@@ -17,7 +17,7 @@ from benchmark.runs.settings import profile_names, resolve_settings
 HELP = "train and evaluate methods on a suite and write result records"
 EPILOG = """examples:
   python -m benchmark run --suite glue --profile smoke
-  python -m benchmark run --suite glue --methods stl,camtl --seeds 12,13,14 --data-dir ../shared/data
+  python -m benchmark run --suite glue --methods stl,camtl --seeds 12,13,14 --data-dir data/
   python -m benchmark run --tasks sst2,mrpc --methods mtl --max-train-samples 1000 --epochs 2
   python -m benchmark run --suite glue --profile smoke --dry-run      # print the run matrix only
   python -m benchmark run --config my_runs.yaml --method-option houlsby.bottleneck=32
@@ -42,17 +42,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--tasks", type=_csv, help="comma-separated task names (overrides the suite)")
     what.add_argument("--methods", type=_csv, help="comma-separated methods (see `list methods`)")
     what.add_argument("--seeds", type=_seeds, help="comma-separated seeds (default 12)")
-    what.add_argument("--backbone", help="embedded all-MiniLM-L6-v2 (default), a path, or a Hub name")
+    what.add_argument(
+        "--backbone", help="embedded all-MiniLM-L6-v2 (default), a path, or a Hub name"
+    )
     what.add_argument("--profile", choices=profile_names(), help="a named budget, e.g. smoke")
     what.add_argument("--config", help="YAML file of settings (same names as these flags)")
     what.add_argument("--user-tasks", action="append", help="YAML file declaring your own tasks")
-    what.add_argument("--method-option", action="append", default=[], metavar="METHOD.KEY=VALUE",
-                      help="set a method option, e.g. houlsby.bottleneck=32")
+    what.add_argument(
+        "--method-option",
+        action="append",
+        default=[],
+        metavar="METHOD.KEY=VALUE",
+        help="set a method option, e.g. houlsby.bottleneck=32",
+    )
     data = parser.add_argument_group("data and output")
-    data.add_argument("--data-dir", help="folder with glue_data/ and superglue/ (or $CAMTL_BENCH_DATA)")
+    data.add_argument(
+        "--data-dir", help="folder with glue_data/ and superglue/ (or $CAMTL_BENCH_DATA)"
+    )
     data.add_argument("--output", help="results folder (default: results)")
-    data.add_argument("--skip-unavailable", action="store_true", default=None,
-                      help="skip tasks whose data is missing and record them as skipped")
+    data.add_argument(
+        "--skip-unavailable",
+        action="store_true",
+        default=None,
+        help="skip tasks whose data is missing and record them as skipped",
+    )
     data.add_argument("--max-train-samples", type=int, help="seeded subset of each training set")
     data.add_argument("--max-eval-samples", type=int, help="fixed subset of each evaluation split")
     data.add_argument("--train-fraction", type=float, help="fraction of training data (0, 1]")
@@ -86,10 +99,27 @@ def execute(args: argparse.Namespace) -> int:
     flags = {
         key: getattr(args, key)
         for key in (
-            "suite", "tasks", "methods", "seeds", "backbone", "data_dir", "output",
-            "skip_unavailable", "max_train_samples", "max_eval_samples", "train_fraction",
-            "epochs", "max_steps", "batch_size", "max_length", "learning_rate", "precision",
-            "model_selection", "sampler", "user_tasks", "overwrite",
+            "suite",
+            "tasks",
+            "methods",
+            "seeds",
+            "backbone",
+            "data_dir",
+            "output",
+            "skip_unavailable",
+            "max_train_samples",
+            "max_eval_samples",
+            "train_fraction",
+            "epochs",
+            "max_steps",
+            "batch_size",
+            "max_length",
+            "learning_rate",
+            "precision",
+            "model_selection",
+            "sampler",
+            "user_tasks",
+            "overwrite",
         )
     }
     if args.method_option:
@@ -112,14 +142,25 @@ def execute(args: argparse.Namespace) -> int:
     done = 0
     for number, spec in enumerate(specs, 1):
         if finished_record(output, spec.run_id) and not settings.overwrite:
-            log.info("[%d/%d] %s: already finished (%s), skipped", number, len(specs),
-                     spec.label(), spec.run_id)
+            log.info(
+                "[%d/%d] %s: already finished (%s), skipped",
+                number,
+                len(specs),
+                spec.label(),
+                spec.run_id,
+            )
             continue
         log.info("[%d/%d] %s (run %s)", number, len(specs), spec.label(), spec.run_id)
         record = execute_run(spec, settings.data_dir, output)
         done += 1
         scores = ", ".join(f"{t}={s:.1f}" for t, s in record["main_scores"].items())
-        log.info("[%d/%d] %s finished in %.0fs: %s", number, len(specs), spec.method,
-                 record["training"]["wall_time_s"], scores)
+        log.info(
+            "[%d/%d] %s finished in %.0fs: %s",
+            number,
+            len(specs),
+            spec.method,
+            record["training"]["wall_time_s"],
+            scores,
+        )
     print(f"{done} run(s) trained, {len(specs) - done} already finished; records in {output}/")
     return 0

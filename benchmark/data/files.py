@@ -19,6 +19,7 @@ from typing import Any
 from benchmark.errors import DataError
 
 Row = dict[str, Any]
+csv.field_size_limit(2**31 - 1)  # user csv files may hold whole passages in one field
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -8,7 +8,10 @@ and format both sources, so a run gives the same examples online and offline.
 
 from __future__ import annotations
 
+import functools
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,6 +26,30 @@ def hub_allowed() -> bool:
     """False when the user said to stay offline, so no network timeout is waited for."""
     return not any(os.environ.get(v, "").strip() not in ("", "0", "false") for v in
                    OFFLINE_VARIABLES)
+
+
+def hub_endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+
+
+@functools.cache
+def _probe(endpoint: str, timeout: float) -> bool:
+    try:
+        with urllib.request.urlopen(f"{endpoint}/api/datasets/nyu-mll/glue", timeout=timeout):
+            return True
+    except urllib.error.HTTPError:
+        return True  # the server answered
+    except Exception:  # DNS, refused, timeout, proxy
+        return False
+
+
+def hub_reachable(timeout: float = 5.0) -> bool:
+    """Whether Hub copies can be fetched: online use allowed and the Hub answers.
+
+    One short request per process, so a planner can report missing data up front
+    instead of failing on the first download.
+    """
+    return hub_allowed() and _probe(hub_endpoint(), timeout)
 
 
 def hub_location(task: TaskSpec, split: str) -> str:

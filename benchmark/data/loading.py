@@ -20,7 +20,9 @@ from benchmark.data.files import read_rows
 from benchmark.data.hub import (
     OFFLINE_VARIABLES,
     hub_allowed,
+    hub_endpoint,
     hub_location,
+    hub_reachable,
     iter_hub_records,
 )
 from benchmark.data.readers import READERS, RowContext
@@ -83,20 +85,26 @@ def _source(task: TaskSpec, split: str, data_dir: Path | None, allow_hub: bool
     return "missing", path
 
 
-def _where(task: TaskSpec, split: str, path: Path | None, allow_hub: bool) -> str:
+def _where(task: TaskSpec, split: str, path: Path | None, hub_state: str) -> str:
     places = [str(path)] if path is not None else []
     if path is None and task.local is not None and not Path(task.local.folder).is_absolute():
         places.append(f"<data dir>/{task.local.folder}/{task.local.files.get(split, '?')} "
                       "(no data directory found)")
     if task.hub is not None and split in task.hub.splits:
         if path is not None and path.parent.is_dir():
-            state = "not tried: a local folder for the task exists"
-        elif not hub_allowed():
-            state = f"not tried: offline ({', '.join(OFFLINE_VARIABLES)} set)"
-        else:
-            state = "not tried: Hub access is off" if not allow_hub else "failed"
-        places.append(f"{hub_location(task, split)} ({state})")
+            hub_state = "not tried: a local folder for the task exists"
+        places.append(f"{hub_location(task, split)} ({hub_state})")
     return "; ".join(places) or "nowhere: the task declares no source for this split"
+
+
+def _hub_state(allow_hub: bool, reachable: bool | None = None) -> str:
+    if not hub_allowed():
+        return f"not tried: offline (one of {', '.join(OFFLINE_VARIABLES)} is set)"
+    if not allow_hub:
+        return "not tried: Hub access is off"
+    if reachable is False:
+        return f"not reachable: no answer from {hub_endpoint()}"
+    return "failed"
 
 
 def missing_splits(
@@ -104,23 +112,31 @@ def missing_splits(
     splits: Sequence[str],
     data_dir: Path | None,
     *,
-    allow_hub: bool = False,
+    allow_hub: bool = True,
 ) -> list[tuple[str, str, str]]:
-    """(task, split, where looked) for each wanted split without a local file.
+    """(task, split, where looked) for each wanted split that cannot be loaded.
 
-    Splits a task does not have (``train`` of a diagnostic) are not wanted. With
-    ``allow_hub`` a split the loader would fetch from the Hub counts as available
-    (not checked over the network).
+    Splits a task does not have (``train`` of a diagnostic) are not wanted. A split
+    the loader would fetch from the Hub counts as available when ``allow_hub``, no
+    offline variable is set and the Hub answers one short probe (made only if some
+    split needs it).
     """
-    allow_hub = allow_hub and hub_allowed()
     missing = []
+    needs_hub = []
     for task in tasks:
         for split in splits:
             if split not in task.splits:
                 continue
-            kind, path = _source(task, split, data_dir, allow_hub)
+            kind, path = _source(task, split, data_dir, allow_hub and hub_allowed())
             if kind == "missing":
-                missing.append((task.name, split, _where(task, split, path, allow_hub)))
+                missing.append((task.name, split, _where(task, split, path,
+                                                         _hub_state(allow_hub))))
+            elif kind == "hub":
+                needs_hub.append((task, split))
+    if needs_hub and not hub_reachable():
+        state = _hub_state(allow_hub, reachable=False)
+        missing += [(t.name, s, _where(t, s, local_file(t, s, data_dir), state))
+                    for t, s in needs_hub]
     return missing
 
 
@@ -146,7 +162,8 @@ def load_split(
     allow_hub = allow_hub and hub_allowed()
     kind, path = _source(task, split, data_dir, allow_hub)
     if kind == "missing":
-        raise missing_data_error([(task.name, split, _where(task, split, path, allow_hub))])
+        raise missing_data_error([(task.name, split,
+                                   _where(task, split, path, _hub_state(allow_hub)))])
     read = READERS[task.reader]
     stats: dict[str, int] = {}
     examples: list[Example] = []

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from torch import Tensor, nn
 
+from benchmark.errors import BenchmarkError
 from benchmark.tasks.spec import TaskSpec
 
 ENTRY_POINT_GROUP = "camtl_bench.methods"
@@ -57,7 +58,7 @@ class Method(ABC):
         for key, value in (options or {}).items():
             if key not in merged:
                 known = ", ".join(sorted(merged)) or "none"
-                raise ValueError(
+                raise BenchmarkError(
                     f"method {self.name!r} has no option {key!r} (known options: {known})"
                 )
             merged[key] = value

@@ -44,7 +44,9 @@ def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _train_group(spec, method, data: list[TaskData], cfg, pad_id) -> tuple[MultiTaskModel, TrainOutcome]:
+def _train_group(
+    spec: RunSpec, method, data: list[TaskData], cfg: TrainConfig, pad_id: int
+) -> tuple[MultiTaskModel, TrainOutcome]:
     tasks = [d.task for d in data]
     encoder = method.build_encoder(spec.backbone, tasks, spec.method_options, cfg.max_length)
     model = MultiTaskModel(encoder, tasks)

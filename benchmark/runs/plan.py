@@ -6,14 +6,13 @@ import logging
 from pathlib import Path
 
 from benchmark.data.loading import missing_splits, resolve_data_dir
-from benchmark.errors import BenchmarkError, MissingDataError
+from benchmark.errors import BenchmarkError, MissingDataError, UnknownNameError
 from benchmark.methods.registry import get_method
 from benchmark.runs.settings import Settings, resolve_precision
 from benchmark.runs.spec import Budget, RunSpec
 from benchmark.tasks.registry import get_suite, get_task, load_user_tasks
 from benchmark.training.config import TrainConfig
 from benchmark.training.samplers import SAMPLERS
-from benchmark.errors import UnknownNameError
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +72,7 @@ def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tu
 
 def plan_runs(settings: Settings) -> list[RunSpec]:
     """Expand settings into run specs; every problem is reported before training starts."""
+    selected = selected_tasks(settings)  # names first: cheap, and the likeliest typo
     methods = settings.methods or list(DEFAULT_METHODS)
     method_objects = {name: get_method(name) for name in methods}
     if settings.sampler is not None and settings.sampler not in SAMPLERS:
@@ -81,8 +81,10 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
         raise BenchmarkError("at least one seed is needed (--seeds 12,13,14)")
     if not 0 < settings.train_fraction <= 1:
         raise BenchmarkError(f"train_fraction must be in (0, 1] (got {settings.train_fraction})")
-    for label, value in (("max_train_samples", settings.max_train_samples),
-                         ("max_eval_samples", settings.max_eval_samples)):
+    for label, value in (
+        ("max_train_samples", settings.max_train_samples),
+        ("max_eval_samples", settings.max_eval_samples),
+    ):
         if value is not None and value < 1:
             raise BenchmarkError(f"{label} must be >= 1 (got {value})")
     unknown = set(settings.method_options) - set(methods)
@@ -90,7 +92,7 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
         raise BenchmarkError(
             f"method_options given for methods not being run: {sorted(unknown)} (running {methods})"
         )
-    tasks, skipped = check_data(settings, selected_tasks(settings))
+    tasks, skipped = check_data(settings, selected)
     train = _train_config(settings)
     budget = Budget(settings.max_train_samples, settings.max_eval_samples, settings.train_fraction)
     specs = []
@@ -98,8 +100,10 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
         options = method.resolve_options(settings.method_options.get(name))
         sampler = settings.sampler or method.default_sampler
         if sampler == "mt-uncertainty" and not method.joint:
-            raise BenchmarkError(f"method {name!r} trains one model per task; mt-uncertainty "
-                                 "needs a joint multi-task method")
+            raise BenchmarkError(
+                f"method {name!r} trains one model per task; mt-uncertainty "
+                "needs a joint multi-task method"
+            )
         for seed in settings.seeds:
             specs.append(
                 RunSpec(

@@ -36,7 +36,9 @@ class TaskData:
     eval_sets: list[EvalSet]
 
 
-def subset(examples: Sequence[Example], limit: int | None, fraction: float, seed: int) -> list[Example]:
+def subset(
+    examples: Sequence[Example], limit: int | None, fraction: float, seed: int
+) -> list[Example]:
     """A seeded subset that keeps grouped examples (MultiRC questions) together."""
     units: dict[object, list[int]] = {}
     for position, example in enumerate(examples):
@@ -65,15 +67,20 @@ def prepare_tasks(
     """Examples and features for training and for every evaluation split, in task order."""
     prepared = []
     for index, task in enumerate(tasks):
-        train = subset(load_split(task, "train", data_dir), budget.max_train_samples,
-                       budget.train_fraction, seed)
+        train = subset(
+            load_split(task, "train", data_dir),
+            budget.max_train_samples,
+            budget.train_fraction,
+            seed,
+        )
         if not train:
             raise TrainingError(f"task {task.name!r} has an empty training set in {data_dir}")
         features = tokenize_examples(train, task, tokenizer, max_length, cache_dir())
         eval_sets = []
         for split in task.eval_splits:
-            examples = subset(load_split(task, split, data_dir), budget.max_eval_samples, 1.0,
-                              EVAL_SUBSET_SEED)
+            examples = subset(
+                load_split(task, split, data_dir), budget.max_eval_samples, 1.0, EVAL_SUBSET_SEED
+            )
             eval_features = tokenize_examples(examples, task, tokenizer, max_length, cache_dir())
             eval_sets.append(EvalSet(index, task, split, examples, eval_features))
         prepared.append(TaskData(task, train, features, eval_sets))

@@ -53,7 +53,9 @@ def load_checkpoint(folder: Path) -> MultiTaskModel:
         raise BenchmarkError(f"{folder} is not a camtl-bench checkpoint (no {META_FILE})") from exc
     method = get_method(meta["method"])
     tasks = [get_task(name) for name in meta["tasks"]]
-    encoder = method.build_encoder(meta["backbone"], tasks, meta["method_options"], meta["max_length"])
+    encoder = method.build_encoder(
+        meta["backbone"], tasks, meta["method_options"], meta["max_length"]
+    )
     model = MultiTaskModel(encoder, tasks)
     load_model(model, str(folder / WEIGHTS_FILE))
     return model

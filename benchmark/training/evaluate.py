@@ -12,7 +12,7 @@ import torch
 from benchmark.data.collate import collate
 from benchmark.data.examples import Example
 from benchmark.data.tokenize import TokenizedExample
-from benchmark.metrics import compute_metrics
+from benchmark.metrics import score_examples
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.heads import MultiTaskModel, example_outputs
 
@@ -66,7 +66,9 @@ def predict(
     for start in range(0, len(order), batch_size):
         chunk = order[start : start + batch_size]
         items = [(eval_set.task_index, eval_set.features[i]) for i in chunk]
-        for i, output in zip(chunk, task_outputs(model, items, pad_token_id, precision), strict=True):
+        for i, output in zip(
+            chunk, task_outputs(model, items, pad_token_id, precision), strict=True
+        ):
             if eval_set.task.task_type == "regression":
                 predictions[i] = float(output)
             else:
@@ -82,21 +84,14 @@ def evaluate(
     pad_token_id: int,
     precision: str,
 ) -> dict[str, dict[str, float]]:
-    """Metrics per task; extra evaluation splits (MNLI mismatched) get their split as suffix."""
+    """Metrics per task; extra evaluation splits (MNLI mismatched) carry their split as suffix."""
     metrics: dict[str, dict[str, float]] = {}
     for eval_set in eval_sets:
         predictions = predict(model, eval_set, batch_size, pad_token_id, precision)
-        scores = score_predictions(eval_set.task, eval_set.examples, predictions)
-        suffix = "" if eval_set.split == "dev" else f"_{eval_set.split}"
-        target = metrics.setdefault(eval_set.task.name, {})
-        target.update({f"{name}{suffix}": value for name, value in scores.items()})
+        if eval_set.task.task_type != "regression":
+            predictions = predictions.astype(int)
+        scores = score_examples(
+            eval_set.task, eval_set.examples, list(predictions), split=eval_set.split
+        )
+        metrics.setdefault(eval_set.task.name, {}).update(scores)
     return metrics
-
-
-def score_predictions(task: TaskSpec, examples: Sequence[Example], predictions: np.ndarray) -> dict[str, float]:
-    """Apply the task's official metrics to predictions against the examples' labels."""
-    preds = predictions if task.task_type == "regression" else predictions.astype(int)
-    references = [ex.label for ex in examples]
-    groups = [ex.group for ex in examples]
-    meta = [ex.meta for ex in examples]
-    return compute_metrics(task, list(preds), references, groups=groups, meta=meta)

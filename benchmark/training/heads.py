@@ -38,7 +38,9 @@ class TaskHeads(nn.Module):
     def forward(self, pooled: Tensor, task_ids: Tensor) -> Tensor:
         """Return logits [rows, widest head]; columns past a task's width are zero."""
         width = max(self.num_outputs)
-        weight = torch.stack([F.pad(h.weight, (0, 0, 0, width - h.out_features)) for h in self.heads])
+        weight = torch.stack(
+            [F.pad(h.weight, (0, 0, 0, width - h.out_features)) for h in self.heads]
+        )
         bias = torch.stack([F.pad(h.bias, (0, width - h.out_features)) for h in self.heads])
         pooled = self.dropout(pooled)
         logits = torch.bmm(weight[task_ids].to(pooled.dtype), pooled.unsqueeze(-1)).squeeze(-1)
@@ -61,7 +63,9 @@ class MultiTaskModel(nn.Module):
         return self.heads(pooled, batch["task_ids"])
 
 
-def example_outputs(logits: Tensor, batch: dict[str, Tensor], task: TaskSpec, task_index: int) -> tuple[Tensor, Tensor]:
+def example_outputs(
+    logits: Tensor, batch: dict[str, Tensor], task: TaskSpec, task_index: int
+) -> tuple[Tensor, Tensor]:
     """Pick out one task's examples: (their outputs, positions in the batch's example list).
 
     Classification: [n, classes] logits; regression: [n] values; multiple choice:

@@ -79,8 +79,9 @@ def _uncertainty_scorer(model, train_sets, pad_token_id, precision):
             logits[row, : flat.numel()] = flat
         task_ids = torch.tensor([task for task, _ in candidates])
         classes = [
-            1 if t.task_type == "regression" else (t.num_outputs if t.task_type == "classification"
-                                                  else _choices(train_sets[i]))
+            1
+            if t.task_type == "regression"
+            else (t.num_outputs if t.task_type == "classification" else _choices(train_sets[i]))
             for i, t in enumerate(model.tasks)
         ]
         return mt_uncertainty_scores(logits, task_ids, classes).float().numpy()
@@ -179,7 +180,9 @@ def train_and_evaluate(
             loss_count += 1
             bar.update(1)
             if step in eval_points:
-                metrics = evaluate(model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision)
+                metrics = evaluate(
+                    model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
+                )
                 scores = {t: main_score(_task(model, t), m) for t, m in metrics.items()}
                 entry = {
                     "step": step,

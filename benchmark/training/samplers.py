@@ -30,7 +30,9 @@ class _TaskStream:
     batches, so a dynamically padded batch holds examples of similar length.
     """
 
-    def __init__(self, lengths: Sequence[int], batch_size: int, rng: np.random.Generator, group: bool):
+    def __init__(
+        self, lengths: Sequence[int], batch_size: int, rng: np.random.Generator, group: bool
+    ):
         self.lengths = np.asarray(lengths)
         self.batch_size, self.rng, self.group = batch_size, rng, group
         self._queue: list[int] = []
@@ -41,7 +43,9 @@ class _TaskStream:
             chunk = self.batch_size * 50
             pieces = [order[i : i + chunk] for i in range(0, len(order), chunk)]
             order = np.concatenate([p[np.argsort(-self.lengths[p], kind="stable")] for p in pieces])
-            batches = [order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+            batches = [
+                order[i : i + self.batch_size] for i in range(0, len(order), self.batch_size)
+            ]
             order = np.concatenate([batches[i] for i in self.rng.permutation(len(batches))])
         self._queue.extend(int(i) for i in order)
 

@@ -40,9 +40,7 @@ class DataUsage:
             self.task_names, self.available, self.updated, self.seen, strict=True
         ):
             per_task[name] = _entry(available, len(updated), seen)
-        overall = _entry(
-            sum(self.available), sum(len(u) for u in self.updated), sum(self.seen)
-        )
+        overall = _entry(sum(self.available), sum(len(u) for u in self.updated), sum(self.seen))
         return {"per_task": per_task, "overall": overall, "definition": DEFINITION}
 
 

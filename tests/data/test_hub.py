@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from benchmark.data import hub
-from benchmark.data.loading import load_split
+from benchmark.data.loading import load_split, missing_splits
 from benchmark.errors import MissingDataError
 from benchmark.tasks.registry import get_task
 
@@ -221,3 +221,17 @@ def test_real_datasets_objects_with_class_labels(monkeypatch, online) -> None:
     _serve(monkeypatch, wic)
     (example,) = load_split(get_task("wic"), "train", None)
     assert example.texts == ("A river *bank*.", "A *bank* loan.") and example.label == 0
+
+
+def test_missing_splits_counts_hub_splits_only_when_the_hub_answers(monkeypatch, online,
+                                                                    data_dir) -> None:
+    tasks = [get_task("mnli"), get_task("rte")]
+    monkeypatch.setattr(hub, "_probe", lambda endpoint, timeout: True)
+    assert missing_splits(tasks, ["train", "dev"], data_dir) == []
+    monkeypatch.setattr(hub, "_probe", lambda endpoint, timeout: False)
+    missing = missing_splits(tasks, ["train", "dev"], data_dir)
+    assert [(t, s) for t, s, _ in missing] == [("mnli", "train"), ("mnli", "dev")]
+    assert "glue_data/MNLI/train.tsv" in missing[0][2]
+    assert "(not reachable: no answer from https://huggingface.co)" in missing[0][2]
+    assert [(t, s) for t, s, _ in missing_splits(tasks, ["train"], data_dir,
+                                                 allow_hub=False)] == [("mnli", "train")]

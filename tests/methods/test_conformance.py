@@ -85,8 +85,9 @@ def test_parameter_accounting_agrees_with_requires_grad(method, tiny_backbone):
     assert sum(block["per_task"].values()) >= heads
 
 
-def test_save_and_reload_give_the_same_predictions(method, tiny_backbone, batch, tmp_path,
-                                                   monkeypatch):
+def test_save_and_reload_give_the_same_predictions(
+    method, tiny_backbone, batch, tmp_path, monkeypatch
+):
     import benchmark.training.checkpoint as checkpoint
 
     monkeypatch.setattr(checkpoint, "get_method", lambda name: method)
@@ -97,22 +98,29 @@ def test_save_and_reload_give_the_same_predictions(method, tiny_backbone, batch,
             if param.requires_grad:
                 param.add_(0.01 * torch.randn_like(param))
     model.eval()
-    save_checkpoint(model, tmp_path, method.name, method.resolve_options(None), tiny_backbone,
-                    MAX_LENGTH)
+    save_checkpoint(
+        model, tmp_path, method.name, method.resolve_options(None), tiny_backbone, MAX_LENGTH
+    )
     reloaded = load_checkpoint(tmp_path).eval()
     with torch.no_grad():
         torch.testing.assert_close(reloaded(batch), model(batch))
 
 
-def test_result_record_has_every_field_filled(method, tiny_backbone, data_dir, tmp_path,
-                                              monkeypatch):
+def test_result_record_has_every_field_filled(
+    method, tiny_backbone, data_dir, tmp_path, monkeypatch
+):
     import benchmark.runs.execute as execute
 
     monkeypatch.setattr(execute, "get_method", lambda name: method)
     spec = RunSpec(
-        method=method.name, method_options=method.resolve_options(None), suite="custom",
-        tasks=("rte", "stsb"), seed=12, backbone=tiny_backbone,
-        sampler="proportional" if not method.joint or method.default_sampler != "mt-uncertainty"
+        method=method.name,
+        method_options=method.resolve_options(None),
+        suite="custom",
+        tasks=("rte", "stsb"),
+        seed=12,
+        backbone=tiny_backbone,
+        sampler="proportional"
+        if not method.joint or method.default_sampler != "mt-uncertainty"
         else "mt-uncertainty",
         budget=Budget(max_train_samples=16, max_eval_samples=16),
         train=TrainConfig(epochs=1, batch_size=8, max_length=MAX_LENGTH, progress=False),

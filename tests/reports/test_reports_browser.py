@@ -8,6 +8,7 @@ built in conftest. Skips when Debian's ``chromium`` is not installed (.ci/run in
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -123,3 +124,21 @@ def test_hostile_method_name_is_text_in_the_browser(rendered, dom, parse_html):
     parsed = parse_html(dom)
     assert parsed.scripts == 0
     assert hostile[0] in parsed.texts
+
+
+@NO_CHROMIUM
+def test_leaderboard_sorts_in_the_browser(tmp_path, make_record, parse_html):
+    from benchmark.results.frame import build_result_set
+    from reports.html import render_leaderboard
+
+    records = [make_record(m, 1, {"rte": score, "mrpc": score})
+               for m, score in (("stl", 70.0), ("mtl", 60.0), ("camtl", 80.0))]
+    records.append(make_record("houlsby", 1, {"rte": 75.0, "mrpc": None}))
+    page = tmp_path / "lb.html"
+    page.write_text(render_leaderboard(build_result_set(records)), encoding="utf-8")
+    order = {}
+    for direction in ("asc", "desc"):
+        dom = _chromium(tmp_path, "--dump-dom", f"{page.as_uri()}#sort=task_average:{direction}")
+        order[direction] = re.findall(r'<tr data-row="([^"]+)"', dom.stdout)
+    assert order["asc"] == ["mtl", "stl", "camtl", "houlsby"]  # missing average sorts last
+    assert order["desc"] == ["camtl", "stl", "mtl", "houlsby"]

@@ -166,3 +166,15 @@ def test_suite_averages(make_record):
 
 def test_paper_tables_on_empty_frame():
     assert paper_tables(build_result_set([]).frame) == []
+
+
+def test_method_learning_rate_does_not_split_the_scale(make_record):
+    budget = {"max_train_samples": 64, "max_eval_samples": 32, "epochs": 1, "batch_size": 8}
+    records = [make_record("stl", 1, budget={**budget, "learning_rate": 5e-5}),
+               make_record("houlsby", 1, budget={**budget, "learning_rate": 1e-3}),
+               make_record("houlsby", 2, budget={**budget, "learning_rate": 1e-4})]
+    [table] = comparison_tables(build_result_set(records).frame)
+    assert len(table.rows) == 3  # houlsby at two rates: two rows, never one averaged row
+    assert all(r.startswith("houlsby#") for r in table.rows[1:])
+    assert table.notes and table.notes[0].startswith("learning rate: ")
+    assert "learning_rate" not in table.scale.describe()

@@ -8,9 +8,19 @@ from benchmark.training.heads import TaskHeads, example_outputs, multitask_loss
 
 
 def _task(name, task_type, labels=None):
-    return TaskSpec(name=name, suite="t", task_type=task_type, text_fields=("a",),
-                    label_field="label", labels=labels, metrics=("accuracy",),
-                    main_score="accuracy", splits=("train",), local=None, hub=None)
+    return TaskSpec(
+        name=name,
+        suite="t",
+        task_type=task_type,
+        text_fields=("a",),
+        label_field="label",
+        labels=labels,
+        metrics=("accuracy",),
+        main_score="accuracy",
+        splits=("train",),
+        local=None,
+        hub=None,
+    )
 
 
 TASKS = [
@@ -61,9 +71,11 @@ def test_loss_is_the_mean_of_the_per_task_losses():
     loss = multitask_loss(logits, batch, TASKS)
     cls = F.cross_entropy(logits[[0, 7]], torch.tensor([2, 0]))
     reg = F.mse_loss(logits[1, 0], torch.tensor(3.5))
-    mc_scores = torch.stack([
-        torch.cat([logits[[2, 3], 0], torch.tensor([float("-inf")])]),
-        logits[[4, 5, 6], 0],
-    ])
+    mc_scores = torch.stack(
+        [
+            torch.cat([logits[[2, 3], 0], torch.tensor([float("-inf")])]),
+            logits[[4, 5, 6], 0],
+        ]
+    )
     mc = F.cross_entropy(mc_scores, torch.tensor([1, 2]))
     torch.testing.assert_close(loss, (cls + reg + mc) / 3)

@@ -64,11 +64,16 @@ def test_mt_uncertainty_keeps_the_most_uncertain_candidates_and_mixes_tasks():
     sampler = make_sampler("mt-uncertainty", ctx)
     # Uncertainty: task 2 examples score highest, then task 1.
     batches = list(sampler.epoch(lambda cands: np.array([t + 0.001 * i for t, i in cands])))
-    assert len(batches) == sampler.steps_per_epoch() == 9 * 3  # ceil(50 / 6) batches of the largest task x 3 tasks
+    assert (
+        len(batches) == sampler.steps_per_epoch() == 9 * 3
+    )  # ceil(50 / 6) batches of the largest task x 3 tasks
     assert all(len(b) == 6 for b in batches)
     assert all(t == 2 for b in batches for t, _ in b)
-    mixed = list(make_sampler("mt-uncertainty", ctx).epoch(
-        lambda cands: np.array([(i % 7) for _, i in cands], dtype=float)))
+    mixed = list(
+        make_sampler("mt-uncertainty", ctx).epoch(
+            lambda cands: np.array([(i % 7) for _, i in cands], dtype=float)
+        )
+    )
     assert any(len({t for t, _ in b}) > 1 for b in mixed)
 
 
@@ -80,4 +85,10 @@ def test_mt_uncertainty_refuses_to_run_without_a_scorer():
 def test_unknown_sampler_suggests_the_close_name():
     with pytest.raises(UnknownNameError, match="proportional"):
         make_sampler("proportionnal", _ctx())
-    assert set(SAMPLERS) == {"sequential", "proportional", "uniform", "temperature", "mt-uncertainty"}
+    assert set(SAMPLERS) == {
+        "sequential",
+        "proportional",
+        "uniform",
+        "temperature",
+        "mt-uncertainty",
+    }

@@ -1,0 +1,229 @@
+"""Parameter accounting with one definition for every method, and its command line.
+
+Definitions (docs/results.md): ``trainable`` = parameters that receive gradients
+(``requires_grad``); ``frozen`` = parameters kept at their pretrained values, one copy of
+which serves every task (``frozen_shared``); ``to_serve = frozen + trainable`` = what must be
+stored to serve all tasks; ``trained_per_task = trainable / T``; ``task_specific[i]`` =
+parameters that serve task i only; ``shared = total - sum(task_specific)``.
+
+    python -m camtl.params --config bert-base --tasks 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from transformers import BertConfig
+
+GLUE8_OUTPUTS = {
+    "CoLA": 2,
+    "SST-2": 2,
+    "MRPC": 2,
+    "STS-B": 1,
+    "QQP": 2,
+    "MNLI": 3,
+    "QNLI": 2,
+    "RTE": 2,
+}
+PRESETS = {
+    "bert-base": dict(),
+    "bert-base-cased": dict(vocab_size=28996),
+    "bert-large": dict(
+        hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096
+    ),
+    "bert-large-cased": dict(
+        vocab_size=28996,
+        hidden_size=1024,
+        num_hidden_layers=24,
+        num_attention_heads=16,
+        intermediate_size=4096,
+    ),
+    "minilm": dict(
+        hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536
+    ),
+}
+"""Random-init configs of usual backbones (no download); BertConfig() = bert-base-uncased."""
+
+
+@dataclass(frozen=True)
+class ParameterCounts:
+    """Counts of one model (or, via ``combine``, of every model a method trains)."""
+
+    total: int
+    trainable: int
+    frozen: int
+    shared: int
+    task_specific: tuple[int, ...]
+    to_serve: int
+    num_tasks: int
+
+    @property
+    def frozen_shared(self) -> int:
+        return self.frozen
+
+    @property
+    def trained_per_task(self) -> float:
+        return self.trainable / self.num_tasks
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["task_specific"] = list(self.task_specific)
+        data["trained_per_task"] = self.trained_per_task
+        return data
+
+    @staticmethod
+    def combine(parts: Sequence[ParameterCounts]) -> ParameterCounts:
+        """Several models of one method (e.g. one per task) that share one frozen backbone."""
+        frozen = max(part.frozen for part in parts)
+        trainable = sum(part.trainable for part in parts)
+        task_specific = tuple(n for part in parts for n in part.task_specific)
+        return ParameterCounts(
+            total=frozen + trainable,
+            trainable=trainable,
+            frozen=frozen,
+            shared=frozen + trainable - sum(task_specific),
+            task_specific=task_specific,
+            to_serve=frozen + trainable,
+            num_tasks=sum(part.num_tasks for part in parts),
+        )
+
+
+def _unique(parameters: Iterable[nn.Parameter]) -> list[nn.Parameter]:
+    seen: dict[int, nn.Parameter] = {}
+    for parameter in parameters:
+        seen.setdefault(id(parameter), parameter)
+    return list(seen.values())
+
+
+def count_parameters(
+    model: nn.Module, num_tasks: int, task_specific: Sequence[int] | None = None
+) -> ParameterCounts:
+    """Count ``model`` by ``requires_grad``; tied parameters count once.
+
+    ``task_specific`` defaults to ``model.task_specific_parameter_count(i)`` when the model
+    has that method, else to zeros.
+    """
+    if num_tasks < 1:
+        raise ValueError(f"num_tasks must be >= 1, got {num_tasks}")
+    parameters = _unique(model.parameters())
+    total = sum(p.numel() for p in parameters)
+    trainable = sum(p.numel() for p in parameters if p.requires_grad)
+    if task_specific is None:
+        counter = getattr(model, "task_specific_parameter_count", None)
+        task_specific = [counter(i) if counter else 0 for i in range(num_tasks)]
+    if len(task_specific) != num_tasks:
+        raise ValueError(f"{len(task_specific)} task-specific counts for {num_tasks} tasks")
+    return ParameterCounts(
+        total=total,
+        trainable=trainable,
+        frozen=total - trainable,
+        shared=total - sum(task_specific),
+        task_specific=tuple(int(n) for n in task_specific),
+        to_serve=total,
+        num_tasks=num_tasks,
+    )
+
+
+def group_counts(model: nn.Module) -> dict[str, tuple[int, bool]]:
+    """``{group: (parameters, trains)}`` for a CA-MTL encoder or model."""
+    groups = model.trainable_groups()
+    encoder = getattr(model, "encoder", model)
+    sizes = dict(model.named_parameters())
+    out = {}
+    prefix = "encoder." if encoder is not model else ""
+    for group, names in encoder.parameter_groups().items():
+        out[group] = (sum(sizes[prefix + n].numel() for n in names), group in groups)
+    if "heads" in groups:
+        out["heads"] = (sum(sizes[n].numel() for n in groups["heads"]), True)
+    return out
+
+
+def _build(args: argparse.Namespace):
+    from camtl.config import CaMtlConfig
+    from camtl.encoder import CaMtlEncoder
+    from camtl.heads import CaMtlForMultiTask
+
+    if args.backbone:
+        backbone = read_backbone_config(args.backbone)
+    else:
+        backbone = BertConfig(**PRESETS[args.config])
+    outputs = (
+        list(GLUE8_OUTPUTS.values())
+        if args.tasks == 8 and not args.outputs
+        else [int(c) for c in args.outputs.split(",")]
+        if args.outputs
+        else [2] * args.tasks
+    )
+    config = CaMtlConfig(num_tasks=args.tasks, max_length=args.max_length, recipe=args.recipe)
+    with torch.device("meta"):
+        encoder = CaMtlEncoder.from_backbone(backbone, config)
+        model = CaMtlForMultiTask(encoder, outputs)
+        plain = sum(p.numel() for p in _plain_bert(backbone).parameters())
+    return model, outputs, plain
+
+
+def read_backbone_config(path: str):
+    """The config of a local checkpoint (weights are not needed to count)."""
+    from transformers import AutoConfig
+
+    return AutoConfig.from_pretrained(path)
+
+
+def _plain_bert(config) -> nn.Module:
+    from transformers import AutoModel
+
+    return AutoModel.from_config(config)
+
+
+def main(argv: Sequence[str] | None = None) -> dict:
+    """Print the parameter table of a CA-MTL model for T tasks; return it as a dict."""
+    parser = argparse.ArgumentParser(
+        prog="python -m camtl.params",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--config", choices=sorted(PRESETS), default="bert-base")
+    parser.add_argument("--backbone", help="a local checkpoint folder instead of a preset")
+    parser.add_argument("--tasks", type=int, default=8)
+    parser.add_argument("--outputs", help="comma-separated outputs per task (default: GLUE-8)")
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--recipe", default="auto", choices=["auto", "base", "large"])
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    args = parser.parse_args(argv)
+    model, outputs, plain = _build(args)
+    counts = count_parameters(model, args.tasks)
+    groups = group_counts(model)
+    report = {
+        "backbone_parameters": plain,
+        "task_outputs": outputs,
+        "groups": {g: {"parameters": n, "trainable": t} for g, (n, t) in groups.items()},
+        **counts.as_dict(),
+        "fine_tuning_to_serve": args.tasks * plain
+        + sum(c * (model.encoder.hidden_size + 1) for c in outputs),
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return report
+    print(model.encoder.recipe.describe())
+    print(f"\n{'group':28s} {'parameters':>14s}  trains")
+    for group, (n, trains) in groups.items():
+        print(f"{group:28s} {n:14,d}  {'yes' if trains else 'no (frozen)'}")
+    print(f"\nbackbone alone (BertModel with pooler)      {plain:14,d}")
+    print(f"total = to serve {args.tasks} tasks (frozen + trainable) {counts.total:14,d}")
+    print(f"trainable                                   {counts.trainable:14,d}")
+    print(f"frozen (shared by every task)               {counts.frozen:14,d}")
+    print(f"trained per task (trainable / T)            {counts.trained_per_task:14,.0f}")
+    print(f"task-specific per task (embedding row + head) {list(counts.task_specific)}")
+    print(f"shared by all tasks                         {counts.shared:14,d}")
+    serve_ft = report["fine_tuning_to_serve"]
+    print(f"{args.tasks} fully fine-tuned models would need      {serve_ft:14,d}")
+    return report
+
+
+if __name__ == "__main__":
+    main()
