@@ -82,6 +82,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--dry-run", action="store_true", help="print the run matrix and exit")
     run.add_argument("--overwrite", action="store_true", default=None, help="redo finished runs")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
+    run.add_argument(
+        "--predict-test",
+        action="store_true",
+        default=None,
+        help="also write GLUE/SuperGLUE server files for the test splits",
+    )
 
 
 def _method_options(pairs: list[str]) -> dict[str, dict[str, Any]]:
@@ -151,7 +157,7 @@ def execute(args: argparse.Namespace) -> int:
             )
             continue
         log.info("[%d/%d] %s (run %s)", number, len(specs), spec.label(), spec.run_id)
-        record = execute_run(spec, settings.data_dir, output)
+        record = execute_run(spec, settings.data_dir, output, settings.predict_test)
         done += 1
         scores = ", ".join(f"{t}={s:.1f}" for t, s in record["main_scores"].items())
         log.info(

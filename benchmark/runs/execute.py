@@ -13,11 +13,12 @@ from transformers import AutoTokenizer
 
 from benchmark.data.loading import data_file_hashes, resolve_data_dir
 from benchmark.methods.registry import get_method
-from benchmark.metrics import suite_average
+from benchmark.metrics import main_score, suite_average
 from benchmark.parameters import account_parameters
 from benchmark.results.manifest import backbone_fingerprint, build_manifest
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import record_path, write_record_atomically
+from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
 from benchmark.runs.prepare import TaskData, prepare_tasks
 from benchmark.runs.spec import RunSpec
 from benchmark.tasks.registry import get_task
@@ -61,7 +62,9 @@ def _train_group(
     return model, outcome
 
 
-def execute_run(spec: RunSpec, data_dir: str | None, output: Path) -> dict:
+def execute_run(
+    spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False
+) -> dict:
     """Train and evaluate ``spec`` and write its record; returns the record."""
     started = time.perf_counter()
     method = get_method(spec.method)
@@ -79,8 +82,20 @@ def execute_run(spec: RunSpec, data_dir: str | None, output: Path) -> dict:
         groups = [[d] for d in data]
     trained = [_train_group(spec, method, group, cfg, pad_id) for group in groups]
     outcomes = [o for _, o in trained]
+    models = [m for m, _ in trained]
     metrics = {k: v for o in outcomes for k, v in o.metrics.items()}
     main_scores = {k: v for o in outcomes for k, v in o.main_scores.items()}
+    diagnostics = diagnostic_tasks(spec.suite, spec.tasks)
+    diagnostic_metrics, diagnostic_skips = score_diagnostics(
+        models, diagnostics, root, tokenizer, cfg
+    )
+    metrics.update(diagnostic_metrics)
+    main_scores.update({t: main_score(get_task(t), m) for t, m in diagnostic_metrics.items()})
+    prediction_files = []
+    if predict_test:
+        prediction_files = write_predictions(
+            models, diagnostics, root, tokenizer, cfg, output / "predictions" / spec.run_id
+        )
     history = _merge_history(outcomes, [[d.task.name for d in g] for g in groups])
     record = {
         "schema_version": SCHEMA_VERSION,
@@ -89,7 +104,11 @@ def execute_run(spec: RunSpec, data_dir: str | None, output: Path) -> dict:
         "method_options": spec.method_options,
         "suite": spec.suite,
         "tasks": list(spec.tasks),
-        "skipped_tasks": [{"task": t, "reason": r} for t, r in spec.skipped_tasks],
+        "skipped_tasks": [
+            {"task": t, "reason": r} for t, r in [*spec.skipped_tasks, *diagnostic_skips]
+        ],
+        "diagnostics": [t.name for t in diagnostics],
+        "prediction_files": prediction_files,
         "seed": spec.seed,
         "backbone": {"name": spec.backbone, "fingerprint": backbone_fingerprint(backbone_path)},
         "budget": {
@@ -125,7 +144,7 @@ def execute_run(spec: RunSpec, data_dir: str | None, output: Path) -> dict:
             data_file_hashes(tasks, root),
         ),
     }
-    write_record_atomically(record_path(output, spec.run_id), record)
+    write_record_atomically(record_path(Path(output), spec.run_id), record)
     return record
 
 

@@ -39,12 +39,21 @@ def selected_tasks(settings: Settings) -> list[str]:
     """The tasks to train: --tasks if given, else the suite's trainable tasks."""
     for path in settings.user_tasks:
         load_user_tasks(Path(path))
-    names = settings.tasks if settings.tasks else list(get_suite(settings.suite))
+    names = settings.tasks if settings.tasks else list(get_suite(suite_of(settings)))
     tasks = [get_task(n) for n in names]  # unknown names raise with a did-you-mean
     trainable = [t.name for t in tasks if getattr(t, "evaluated_with", None) is None]
     if not trainable:
         raise BenchmarkError(f"no trainable task in {names}; diagnostics need their training task")
     return trainable
+
+
+def suite_of(settings: Settings) -> str:
+    """The suite a run belongs to: --suite, or "custom" for a hand-picked task list."""
+    if settings.tasks:
+        if settings.suite and set(settings.tasks) <= set(get_suite(settings.suite)):
+            return settings.suite
+        return "custom"
+    return settings.suite or "glue"
 
 
 def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -109,7 +118,7 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
                 RunSpec(
                     method=name,
                     method_options=options,
-                    suite=settings.suite if not settings.tasks else "custom",
+                    suite=suite_of(settings),
                     tasks=tuple(tasks),
                     seed=int(seed),
                     backbone=settings.backbone,

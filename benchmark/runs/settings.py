@@ -17,7 +17,7 @@ PROFILE_DIR = Path(__file__).resolve().parents[1] / "profiles"
 class Settings:
     """Everything `run` needs, after merging every source of configuration."""
 
-    suite: str = "glue"
+    suite: str | None = None
     tasks: list[str] | None = None
     methods: list[str] | None = None
     seeds: list[int] = field(default_factory=lambda: [12])
