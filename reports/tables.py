@@ -303,9 +303,22 @@ def _data_column() -> tuple[Column, ValueFn]:
 SCALE_KEYS = ["suite", "backbone", "backbone_fingerprint", "budget_key"]
 
 
+def full_data_runs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Runs on a fraction of the data belong to the adaptation table when a full-data run
+    of the same setting exists; alone (no 1.0 run to compare with) they are kept."""
+    if frame.empty:
+        return frame
+    keys = ["suite", "backbone", "backbone_fingerprint", "budget_key_no_fraction"]
+    full = frame[frame["train_fraction"] == 1.0][keys].drop_duplicates()
+    has_full = frame[keys].merge(full, how="left", on=keys, indicator=True)["_merge"] == "both"
+    keep = (frame["train_fraction"] == 1.0).to_numpy() | ~has_full.to_numpy()
+    return frame[keep]
+
+
 def ablation_tables(frame: pd.DataFrame) -> list[Table]:
     """Table 1: the ablation ladder, one component added per row."""
     tables = []
+    frame = full_data_runs(frame)
     for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
         ablation = scale_runs["method"].str.startswith("ablation-")
         runs = scale_runs[scale_runs["method"].isin(ABLATION_LADDER) | ablation]
@@ -332,6 +345,7 @@ def ablation_tables(frame: pd.DataFrame) -> list[Table]:
 def comparison_tables(frame: pd.DataFrame) -> list[Table]:
     """Table 2: parameters to serve, trained parameters per task, scores; plugins as extra rows."""
     tables = []
+    frame = full_data_runs(frame)
     for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
         runs = scale_runs[~scale_runs["method"].str.startswith("ablation-")]
         if runs.empty:
@@ -370,6 +384,7 @@ def _best_per_seed(runs: pd.DataFrame) -> pd.DataFrame:
 def suite_tables(frame: pd.DataFrame) -> list[Table]:
     """Table 3: each suite's recorded ``suite_average`` (null when a suite task is missing)."""
     tables = []
+    frame = full_data_runs(frame)
     keys = ["backbone", "backbone_fingerprint", "budget_key"]
     for i, (_, scale_runs) in enumerate(_scales(frame, keys)):
         suites = suite_order(scale_runs["suite"])

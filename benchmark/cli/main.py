@@ -13,7 +13,7 @@ from benchmark.errors import USER_ERROR_EXIT_CODE, BenchmarkError
 VERBS: dict[str, str] = {
     "run": "benchmark.cli.run_cmd",
     "list": "benchmark.cli.list_cmd",
-    "predict": "benchmark.cli.predict_cmd",
+    "params": "benchmark.cli.params_cmd",
     "report": "benchmark.cli.report_cmd",
     "tables": "benchmark.cli.tables_cmd",
     "leaderboard": "benchmark.cli.leaderboard_cmd",

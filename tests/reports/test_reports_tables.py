@@ -178,3 +178,14 @@ def test_method_learning_rate_does_not_split_the_scale(make_record):
     assert all(r.startswith("houlsby#") for r in table.rows[1:])
     assert table.notes and table.notes[0].startswith("learning rate: ")
     assert "learning_rate" not in table.scale.describe()
+
+
+def test_fraction_runs_go_to_the_adaptation_table_only(make_record):
+    records = [make_record("camtl", 1, train_fraction=f) for f in (0.1, 1.0)]
+    frame = build_result_set(records).frame
+    [comparison] = comparison_tables(frame)
+    assert comparison.scale.budget["train_fraction"] == 1.0
+    assert len(adaptation_tables(frame)) == 1
+    # With no full-data run to compare with, fractional runs keep their own table.
+    only = build_result_set([make_record("camtl", 1, train_fraction=0.5)]).frame
+    assert comparison_tables(only)[0].scale.budget["train_fraction"] == 0.5

@@ -1,0 +1,30 @@
+"""Houlsby adapter parameter counts against the formula, on the real MiniLM backbone."""
+
+import pytest
+
+from baselines.houlsby import HoulsbyAdapters
+from benchmark.parameters import account_parameters
+from benchmark.tasks.registry import get_task
+from benchmark.training.heads import MultiTaskModel
+
+
+@pytest.mark.parametrize("bottleneck", [16, 64])
+def test_trained_parameters_match_houlsby_formula(bottleneck):
+    method = HoulsbyAdapters()
+    task = get_task("rte")
+    options = method.resolve_options({"bottleneck": bottleneck})
+    model = MultiTaskModel(method.build_encoder("all-MiniLM-L6-v2", [task], options, 128), [task])
+    h, layers, m = 384, 6, bottleneck
+    adapters = 2 * layers * (2 * h * m + h + m)  # two adapters per layer, with biases
+    layer_norms = layers * 2 * (2 * h)  # attention-output and output LayerNorm, weight + bias
+    head = h * 2 + 2  # RTE: two classes
+    block = account_parameters(method, [(model, ["rte"])], "all-MiniLM-L6-v2")
+    assert block["trainable"] == adapters + layer_norms + head
+    assert block["per_task"]["rte"] == adapters + layer_norms + head
+    assert block["frozen_shared"] == block["backbone"] - layer_norms
+
+
+def test_bottleneck_larger_than_hidden_size_is_refused():
+    method = HoulsbyAdapters()
+    with pytest.raises(Exception, match="bottleneck must be in 1..384"):
+        method.build_encoder("all-MiniLM-L6-v2", [get_task("rte")], {"bottleneck": 500}, 128)
