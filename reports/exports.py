@@ -37,12 +37,17 @@ def _row_header(table: Table) -> str:
     return "Train fraction" if table.kind == "adaptation" else "Method"
 
 
+_SELF_EVIDENT = {"no run", "not run", "task not in this method's runs"}
+"""Why a cell is "—" when nothing was run there: in the tooltip, not worth a footnote."""
+
+
 def footnotes(table: Table) -> list[str]:
     """One line per partial or missing cell; one per row when every cell says the same."""
     notes = list(table.notes)
     for row in table.rows:
         label = table.row_labels[row]
         whys = [table.cell(row, c.key).explanation() for c in table.columns]
+        whys = ["" if w in _SELF_EVIDENT else w for w in whys]
         if whys and whys[0] and len(set(whys)) == 1:
             notes.append(f"{label}: {whys[0]}")
             continue

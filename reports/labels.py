@@ -24,6 +24,10 @@ METHOD_LABELS = {
     "mtl": "Standard MTL",
     "camtl": "CA-MTL",
     "camtl-large": "CA-MTL (large variant)",
+    "ablation-mtl": "Ablation: standard MTL",
+    "ablation-ca": "Ablation: + conditional attention",
+    "ablation-ca-adapter": "Ablation: + conditional adapter",
+    "ablation-ca-adapter-cln": "Ablation: + conditional layer norm",
 }
 
 LADDER_LABELS = {
