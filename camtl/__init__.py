@@ -3,11 +3,11 @@
 Imports only torch, transformers and safetensors: nothing of the benchmark.
 """
 
+from camtl.accounting import ParameterCounts, count_parameters
 from camtl.backbones import DEFAULT_BACKBONE, resolve_backbone
 from camtl.config import CaMtlConfig, LayerSpec, block_layout
 from camtl.encoder import CaMtlEncoder, EncoderOutput
 from camtl.heads import CaMtlForMultiTask, MultiTaskOutput, TaskHeads, multitask_loss
-from camtl.params import ParameterCounts, count_parameters
 from camtl.recipe import LayerRecipe, base_recipe, large_recipe, resolve_recipe
 from camtl.scoring import score_candidates
 from camtl.uncertainty import mt_uncertainty_scores, normalized_entropy, select_most_uncertain

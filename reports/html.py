@@ -100,7 +100,7 @@ def _figures(table: Table, result: ResultSet) -> list[Figure]:
         found.insert(0, score_vs_parameters(table))
         groups = _records_for(table, table.rows, result)
         shares = {k: v for k, v in groups.items() if _uses_uncertainty(v)}
-        found += [sampling_shares(shares), learning_curves(groups)]
+        found += [sampling_shares(shares, table.slug), learning_curves(groups, table.slug)]
     return [f for f in found if f is not None]
 
 

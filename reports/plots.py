@@ -141,7 +141,9 @@ def task_shares(record: Mapping[str, Any], bins: int = 20) -> pd.DataFrame:
     return frame.div(totals, axis=0).fillna(0.0)
 
 
-def sampling_shares(groups: Mapping[str, list[Mapping[str, Any]]]) -> Figure | None:
+def sampling_shares(
+    groups: Mapping[str, list[Mapping[str, Any]]], key: str = ""
+) -> Figure | None:
     """MT-Uncertainty's share of each task over training, mean over seeds, one panel per config."""
     panels = []
     for label, records in list(groups.items())[:MAX_PANELS]:
@@ -160,7 +162,8 @@ def sampling_shares(groups: Mapping[str, list[Mapping[str, Any]]]) -> Figure | N
         ax.set_ylabel("share of task slots")
         ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     axes[-1, 0].set_xlabel("training step")
-    return Figure("sampling-shares", "MT-Uncertainty: each task's share over training",
+    return Figure(f"sampling-shares-{key}".rstrip("-"),
+                  "MT-Uncertainty: each task's share over training",
                   "From training.task_schedule: per window of steps, the steps a task was in the "
                   "batch over all tasks' steps in the batch.", _png(fig))
 
@@ -191,7 +194,9 @@ def _curve(records: list[Mapping[str, Any]], tasks: list[str]) -> pd.DataFrame:
     return frame.groupby("step")[["avg", "loss"]].agg(["mean", "std"])
 
 
-def learning_curves(groups: Mapping[str, list[Mapping[str, Any]]]) -> Figure | None:
+def learning_curves(
+    groups: Mapping[str, list[Mapping[str, Any]]], key: str = ""
+) -> Figure | None:
     """Average dev score and training loss against step, mean ± std over seeds per method."""
     curves = []
     for label, records in groups.items():
@@ -202,8 +207,8 @@ def learning_curves(groups: Mapping[str, list[Mapping[str, Any]]]) -> Figure | N
         return None
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 6), sharex=True)
     for label, curve in curves:
-        for ax, key in ((top, "avg"), (bottom, "loss")):
-            mean, std = curve[(key, "mean")], curve[(key, "std")].fillna(0.0)
+        for ax, value in ((top, "avg"), (bottom, "loss")):
+            mean, std = curve[(value, "mean")], curve[(value, "std")].fillna(0.0)
             line, = ax.plot(curve.index, mean, marker=".", label=safe_label(label))
             ax.fill_between(curve.index, mean - std, mean + std, alpha=0.15,
                             color=line.get_color())
@@ -213,6 +218,6 @@ def learning_curves(groups: Mapping[str, list[Mapping[str, Any]]]) -> Figure | N
     top.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
-    return Figure("learning-curves", "Learning curves",
+    return Figure(f"learning-curves-{key}".rstrip("-"), "Learning curves",
                   "history: average main score over the run's tasks and training loss at each "
                   "evaluation; band = std over seeds.", _png(fig))

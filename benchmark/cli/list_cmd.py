@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmark.methods.registry import discover_methods
 from benchmark.runs.settings import profile_names
-from benchmark.training.samplers import SAMPLERS
 
 HELP = "list suites, tasks, methods, samplers or profiles"
 EPILOG = "examples:\n  python -m benchmark list methods\n  python -m benchmark list tasks"
@@ -18,6 +16,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
+    from benchmark.methods.registry import discover_methods  # imports torch: only when asked
+    from benchmark.training.samplers import SAMPLERS
+
     if args.kind == "methods":
         failed = 0
         for entry in discover_methods().values():
@@ -30,7 +31,8 @@ def execute(args: argparse.Namespace) -> int:
                 cls = entry.method_class
                 mode = "joint" if cls.joint else "per-task"
                 print(
-                    f"{entry.name:24} {mode:8} {cls.summary}  [{entry.distribution}: {entry.target}]"
+                    f"{entry.name:24} {mode:8} {cls.summary}"
+                    f"  [{entry.distribution}: {entry.target}]"
                 )
         return 0
     if args.kind == "samplers":

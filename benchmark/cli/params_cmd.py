@@ -9,11 +9,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 
-from benchmark.methods.registry import get_method
-from benchmark.parameters import account_parameters
-from benchmark.tasks.registry import get_task
-from benchmark.training.heads import MultiTaskModel
-
 HELP = "print parameter counts (total to serve, trained per task) for methods and tasks"
 EPILOG = """examples:
   python -m benchmark params --random-config bert-base      # 8 GLUE tasks, paper-scale backbone
@@ -56,6 +51,11 @@ def _random_backbone(size: str, folder: str) -> str:
 
 
 def parameter_rows(backbone: str, tasks: list[str], methods: list[str], max_length: int) -> list:
+    from benchmark.methods.registry import get_method
+    from benchmark.parameters import account_parameters
+    from benchmark.tasks.registry import get_task
+    from benchmark.training.heads import MultiTaskModel
+
     specs = [get_task(t) for t in tasks]
     rows = []
     for name in methods:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmark.errors import BenchmarkError
-from benchmark.results.frame import ResultSet, load_results
+
+if TYPE_CHECKING:  # pandas is imported only when a report is asked for
+    from benchmark.results.frame import ResultSet
 
 HELP = "build the self-contained HTML report from result records"
 DESCRIPTION = (
@@ -31,6 +34,8 @@ def add_results_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load(args: argparse.Namespace) -> ResultSet:
     """Load the folders given, report left-out files on stderr, refuse an empty result."""
+    from benchmark.results.frame import load_results
+
     result = load_results(args.results or ["results"])
     for problem in result.problems:
         print(f"warning: {problem.source}: {problem.message}", file=sys.stderr)

@@ -11,7 +11,6 @@ import yaml
 
 from benchmark.errors import BenchmarkError
 from benchmark.results.store import finished_record
-from benchmark.runs.plan import plan_runs
 from benchmark.runs.settings import profile_names, resolve_settings
 
 HELP = "train and evaluate methods on a suite and write result records"
@@ -132,6 +131,8 @@ def execute(args: argparse.Namespace) -> int:
         flags["method_options"] = _method_options(args.method_option)
     if args.no_progress:
         flags["progress"] = False
+    from benchmark.runs.plan import plan_runs  # imports torch: only when running
+
     settings = resolve_settings(args.profile, args.config, flags)
     specs = plan_runs(settings)
     output = Path(settings.output)

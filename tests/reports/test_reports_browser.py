@@ -91,7 +91,8 @@ def _expected_cells(records: dict[str, dict]) -> dict[tuple[str, str], list[floa
 def test_rendered_tables_equal_the_records(rendered, dom, parse_html):
     _, records = rendered
     parsed = parse_html(dom)
-    comparison = {k: v for slug, cells in parsed.tables.items() if slug.startswith("comparison")
+    comparison = {k: v for slug, cells in parsed.tables.items()
+                  if slug.startswith(("comparison", "ablation")) and not slug.endswith("per-seed")
                   for k, v in cells.items()}
     # Compare where the simple grouping is unambiguous: one scale and one task set per method.
     configs = defaultdict(set)

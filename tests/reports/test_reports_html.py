@@ -101,3 +101,11 @@ def test_leaderboard_rows_and_escaping(make_record, parse_html):
     assert float(cells[("camtl", "task_average")]["data-mean"]) == pytest.approx(75.75)
     assert cells[(XSS, "task_average")]["text"].strip().endswith("n=1/2")
     assert 'data-sort="75.75"' in page
+
+
+def test_ids_are_unique(make_record):
+    records = [make_record("camtl", 1), make_record("camtl", 1, suite="superglue",
+                                                     scores={"cb": 60.0, "copa": 70.0})]
+    page = render_report(build_result_set(records))
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
