@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from typing import Any
+
 from torch import Tensor
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from benchmark.errors import BenchmarkError
-from benchmark.methods.interface import Encoder
+from benchmark.methods.interface import Encoder, Method
+from benchmark.tasks.spec import TaskSpec
 from camtl.backbones import resolve_backbone
 
 
@@ -43,3 +47,12 @@ class PlainBertEncoder(Encoder):
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         )
         return out.pooler_output
+
+
+class FullFineTuningMethod(Method):
+    """Base of the methods that train a plain BERT's every weight (stl, mtl)."""
+
+    def build_encoder(
+        self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int
+    ) -> Encoder:
+        return PlainBertEncoder(load_backbone(backbone))

@@ -92,17 +92,3 @@ def count_parameters(
         to_serve=total,
         num_tasks=num_tasks,
     )
-
-
-def group_counts(model: nn.Module) -> dict[str, tuple[int, bool]]:
-    """``{group: (parameters, trains)}`` for a CA-MTL encoder or model."""
-    groups = model.trainable_groups()
-    encoder = getattr(model, "encoder", model)
-    sizes = dict(model.named_parameters())
-    out = {}
-    prefix = "encoder." if encoder is not model else ""
-    for group, names in encoder.parameter_groups().items():
-        out[group] = (sum(sizes[prefix + n].numel() for n in names), group in groups)
-    if "heads" in groups:
-        out["heads"] = (sum(sizes[n].numel() for n in groups["heads"]), True)
-    return out

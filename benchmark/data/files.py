@@ -52,13 +52,17 @@ def _check_names(names: Sequence[str], path: Path, line: int) -> None:
                         str(path), line)
 
 
-def read_tsv(
-    path: Path, header: bool = True, columns: Sequence[str] | None = None
+def _named_rows(
+    numbered_cells: Iterator[tuple[int, list[str]]],
+    path: Path,
+    header: bool,
+    columns: Sequence[str] | None,
+    separator: str,
 ) -> Iterator[tuple[int, Row]]:
-    """Rows of a tab-separated file as {column: text}; ``columns`` means no header row."""
+    """Turn split lines into {column: text}: the header (or ``columns``) names the cells,
+    and a line with another number of cells is an error naming file and line."""
     names: list[str] | None = list(columns) if columns else None
-    for number, line in _lines(path):
-        cells = line.split("\t")
+    for number, cells in numbered_cells:
         if names is None:
             if not header:
                 raise DataError("no header and no column names declared", str(path), number)
@@ -67,7 +71,7 @@ def read_tsv(
             continue
         if len(cells) != len(names):
             raise DataError(
-                f"expected {len(names)} tab-separated fields ({', '.join(names)}), "
+                f"expected {len(names)} {separator}-separated fields ({', '.join(names)}), "
                 f"found {len(cells)}",
                 str(path),
                 number,
@@ -75,33 +79,25 @@ def read_tsv(
         yield number, dict(zip(names, cells, strict=True))
 
 
+def read_tsv(
+    path: Path, header: bool = True, columns: Sequence[str] | None = None
+) -> Iterator[tuple[int, Row]]:
+    """Rows of a tab-separated file as {column: text}; ``columns`` means no header row."""
+    split = ((number, line.split("\t")) for number, line in _lines(path))
+    return _named_rows(split, path, header, columns, "tab")
+
+
 def read_csv(
     path: Path, header: bool = True, columns: Sequence[str] | None = None
 ) -> Iterator[tuple[int, Row]]:
     """Rows of a standard (quoted) comma-separated file, for user tasks."""
-    names: list[str] | None = list(columns) if columns else None
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
+        cells = (
+            (reader.line_num, row) for row in reader if row and any(c.strip() for c in row)
+        )
         try:
-            for cells in reader:
-                number = reader.line_num
-                if not cells or not any(c.strip() for c in cells):
-                    continue
-                if names is None:
-                    if not header:
-                        raise DataError("no header and no column names declared",
-                                        str(path), number)
-                    _check_names(cells, path, number)
-                    names = cells
-                    continue
-                if len(cells) != len(names):
-                    raise DataError(
-                        f"expected {len(names)} comma-separated fields ({', '.join(names)}), "
-                        f"found {len(cells)}",
-                        str(path),
-                        number,
-                    )
-                yield number, dict(zip(names, cells, strict=True))
+            yield from _named_rows(cells, path, header, columns, "comma")
         except csv.Error as exc:
             raise DataError(f"malformed CSV: {exc}", str(path), reader.line_num) from None
         except UnicodeDecodeError as exc:
