@@ -9,11 +9,12 @@ from camtl.config import CaMtlConfig, LayerSpec, block_layout
 from camtl.encoder import CaMtlEncoder, EncoderOutput
 from camtl.heads import CaMtlForMultiTask, MultiTaskOutput, TaskHeads, multitask_loss
 from camtl.recipe import LayerRecipe, base_recipe, large_recipe, resolve_recipe
-from camtl.scoring import score_candidates
+from camtl.scoring import CandidateScorer, default_precision, score_candidates
 from camtl.uncertainty import mt_uncertainty_scores, normalized_entropy, select_most_uncertain
 
 __all__ = [
     "DEFAULT_BACKBONE",
+    "CandidateScorer",
     "CaMtlConfig",
     "CaMtlEncoder",
     "CaMtlForMultiTask",
@@ -26,6 +27,7 @@ __all__ = [
     "base_recipe",
     "block_layout",
     "count_parameters",
+    "default_precision",
     "large_recipe",
     "multitask_loss",
     "mt_uncertainty_scores",

@@ -52,3 +52,10 @@ def tiny_backbone(tmp_path_factory) -> str:
     for name in ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         shutil.copy(minilm / name, folder / name)
     return str(folder)
+
+
+@pytest.fixture(scope="session")
+def tiny_budget_flags() -> list[str]:
+    """`run` flags for a seconds-long run: tiny subsets, one short epoch, no progress bars."""
+    return ["--max-train-samples", "32", "--max-eval-samples", "16", "--epochs", "1",
+            "--batch-size", "8", "--max-length", "32", "--no-progress"]

@@ -9,22 +9,6 @@ import pytest
 
 from benchmark.cli.main import main
 
-FAST = [
-    "--methods",
-    "mtl",
-    "--max-train-samples",
-    "16",
-    "--max-eval-samples",
-    "8",
-    "--epochs",
-    "1",
-    "--batch-size",
-    "8",
-    "--max-length",
-    "32",
-    "--no-progress",
-]
-
 
 @pytest.fixture
 def results(tmp_path) -> Path:
@@ -41,6 +25,10 @@ def rte_copy(tmp_path, data_dir) -> Path:
     root = tmp_path / "data"
     shutil.copytree(data_dir / "glue_data" / "RTE", root / "glue_data" / "RTE")
     return root
+
+
+def _rte_run(data: Path, budget: list[str]) -> list[str]:
+    return ["--tasks", "rte", "--data-dir", str(data), "--methods", "mtl", *budget]
 
 
 def _run(args, results, capsys) -> tuple[int, str]:
@@ -84,45 +72,45 @@ def test_suite_with_missing_tasks_lists_them_all_and_where_it_looked(results, ca
     assert "--skip-unavailable" in err
 
 
-def test_missing_split(results, capsys, rte_copy):
+def test_missing_split(tiny_budget_flags, results, capsys, rte_copy):
     (rte_copy / "glue_data" / "RTE" / "dev.tsv").unlink()
-    code, err = _run(["--tasks", "rte", "--data-dir", str(rte_copy), *FAST], results, capsys)
+    code, err = _run(_rte_run(rte_copy, tiny_budget_flags), results, capsys)
     assert code == 2
     assert "rte dev" in err and "dev.tsv" in err
 
 
-def test_malformed_tsv_line_names_file_and_line(results, capsys, rte_copy):
+def test_malformed_tsv_line_names_file_and_line(tiny_budget_flags, results, capsys, rte_copy):
     train = rte_copy / "glue_data" / "RTE" / "train.tsv"
     lines = train.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[5] = "5\tonly two columns\n"
     train.write_text("".join(lines), encoding="utf-8")
-    code, err = _run(["--tasks", "rte", "--data-dir", str(rte_copy), *FAST], results, capsys)
+    code, err = _run(_rte_run(rte_copy, tiny_budget_flags), results, capsys)
     assert code == 2
     assert f"{train}:6" in err
 
 
-def test_label_outside_the_label_set(results, capsys, rte_copy):
+def test_label_outside_the_label_set(tiny_budget_flags, results, capsys, rte_copy):
     train = rte_copy / "glue_data" / "RTE" / "train.tsv"
     lines = train.read_text(encoding="utf-8").splitlines(keepends=True)
     fields = lines[3].rstrip("\n").split("\t")
     lines[3] = "\t".join([*fields[:-1], "maybe"]) + "\n"
     train.write_text("".join(lines), encoding="utf-8")
-    code, err = _run(["--tasks", "rte", "--data-dir", str(rte_copy), *FAST], results, capsys)
+    code, err = _run(_rte_run(rte_copy, tiny_budget_flags), results, capsys)
     assert code == 2
     assert "maybe" in err and f"{train}:4" in err
 
 
-def test_empty_training_set(results, capsys, rte_copy):
+def test_empty_training_set(tiny_budget_flags, results, capsys, rte_copy):
     train = rte_copy / "glue_data" / "RTE" / "train.tsv"
     train.write_text(
         train.read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8"
     )
-    code, err = _run(["--tasks", "rte", "--data-dir", str(rte_copy), *FAST], results, capsys)
+    code, err = _run(_rte_run(rte_copy, tiny_budget_flags), results, capsys)
     assert code == 2
     assert "empty training set" in err or "no examples" in err
 
 
-def test_nan_loss_stops_with_advice(results, capsys, data_dir, tiny_backbone):
+def test_nan_loss_stops_with_advice(tiny_budget_flags, results, capsys, data_dir, tiny_backbone):
     code, err = _run(
         [
             "--tasks",
@@ -131,7 +119,9 @@ def test_nan_loss_stops_with_advice(results, capsys, data_dir, tiny_backbone):
             str(data_dir),
             "--backbone",
             tiny_backbone,
-            *FAST,
+            "--methods",
+            "mtl",
+            *tiny_budget_flags,
             "--learning-rate",
             "1e12",
             "--precision",

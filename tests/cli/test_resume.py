@@ -15,7 +15,7 @@ import jsonschema
 from benchmark.results.schema import RESULT_SCHEMA
 
 
-def _command(output: Path, data_dir: Path, backbone: str) -> list[str]:
+def _command(output: Path, data_dir: Path, backbone: str, budget: list[str]) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -33,25 +33,19 @@ def _command(output: Path, data_dir: Path, backbone: str) -> list[str]:
         str(data_dir),
         "--output",
         str(output),
+        *budget,
         "--max-train-samples",
         "48",
-        "--max-eval-samples",
-        "16",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--max-length",
-        "32",
-        "--no-progress",
     ]
 
 
-def test_killed_run_resumes_without_redoing_finished_runs(tmp_path, data_dir, tiny_backbone):
+def test_killed_run_resumes_without_redoing_finished_runs(
+    tmp_path, data_dir, tiny_backbone, tiny_budget_flags
+):
     output = tmp_path / "results"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        _command(output, data_dir, tiny_backbone),
+        _command(output, data_dir, tiny_backbone, tiny_budget_flags),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -66,7 +60,7 @@ def test_killed_run_resumes_without_redoing_finished_runs(tmp_path, data_dir, ti
     assert not list(output.glob(".*.tmp")), "no half-written record may remain"
 
     done = subprocess.run(
-        _command(output, data_dir, tiny_backbone),
+        _command(output, data_dir, tiny_backbone, tiny_budget_flags),
         env=env,
         capture_output=True,
         text=True,

@@ -40,7 +40,7 @@ def test_installed_plugin_is_listed_with_its_origin(installed_plugin):
 
 
 def test_installed_plugin_runs_through_the_cli(
-    installed_plugin, data_dir, tiny_backbone, tmp_path: Path
+    installed_plugin, data_dir, tiny_backbone, tiny_budget_flags, tmp_path: Path
 ):
     done = _cli(
         "run",
@@ -54,17 +54,7 @@ def test_installed_plugin_runs_through_the_cli(
         str(data_dir),
         "--output",
         str(tmp_path),
-        "--max-train-samples",
-        "32",
-        "--max-eval-samples",
-        "16",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--max-length",
-        "32",
-        "--no-progress",
+        *tiny_budget_flags,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     (record_file,) = tmp_path.glob("*.json")
