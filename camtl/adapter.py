@@ -7,6 +7,7 @@ from torch import nn
 
 from camtl.film import FiLM, TaskConditioning
 from camtl.layernorm import apply_layer_norm, layer_norm
+from camtl.linear import Linear
 
 
 class ConditionalBottleneck(nn.Module):
@@ -14,10 +15,10 @@ class ConditionalBottleneck(nn.Module):
 
     def __init__(self, hidden_size: int) -> None:
         super().__init__()
-        self.condition = nn.Linear(hidden_size, hidden_size)
+        self.condition = Linear(hidden_size, hidden_size)
         self.film = FiLM(hidden_size, hidden_size)
-        self.down = nn.Linear(hidden_size, hidden_size // 3)
-        self.up = nn.Linear(hidden_size // 3, hidden_size)
+        self.down = Linear(hidden_size, hidden_size // 3)
+        self.up = Linear(hidden_size // 3, hidden_size)
 
     def forward(self, x: torch.Tensor, conditioning: TaskConditioning) -> torch.Tensor:
         """Adapter output for ``x [N, l, h]``."""

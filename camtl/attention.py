@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from camtl.film import FiLM, TaskConditioning
+from camtl.linear import Linear
 
 
 class ConditionalBlockBias(nn.Module):
@@ -60,9 +61,9 @@ class ConditionalSelfAttention(nn.Module):
             raise ValueError(f"hidden size {hidden_size} is not a multiple of {num_heads} heads")
         self.num_heads = num_heads
         self.head_size = hidden_size // num_heads
-        self.query = nn.Linear(hidden_size, hidden_size)
-        self.key = nn.Linear(hidden_size, hidden_size)
-        self.value = nn.Linear(hidden_size, hidden_size)
+        self.query = Linear(hidden_size, hidden_size)
+        self.key = Linear(hidden_size, hidden_size)
+        self.value = Linear(hidden_size, hidden_size)
         self.dropout = dropout
         self.block_bias = block_bias
 

@@ -20,6 +20,7 @@ from camtl.film import FiLM, TaskConditioning
 from camtl.groups import GROUP_ORDER, group_of, is_frozen_group
 from camtl.layernorm import ConditionalLayerNorm
 from camtl.layers import CaMtlLayer
+from camtl.linear import Linear
 from camtl.loading import (
     BackboneSource,
     build_embeddings,
@@ -47,7 +48,7 @@ class _Pooler(nn.Module):
 
     def __init__(self, hidden_size: int) -> None:
         super().__init__()
-        self.dense = nn.Linear(hidden_size, hidden_size)
+        self.dense = Linear(hidden_size, hidden_size)
 
     def forward(self, first_token: torch.Tensor) -> torch.Tensor:
         return torch.tanh(self.dense(first_token))
@@ -71,7 +72,7 @@ class CaMtlEncoder(nn.Module):
             nn.Embedding(config.num_tasks, hidden) if config.uses_task_embedding else None
         )
         self.task_transformation = (
-            nn.Linear(hidden, hidden) if config.uses_conditioning_in_layers else None
+            Linear(hidden, hidden) if config.uses_conditioning_in_layers else None
         )
         self.alignment = FiLM(hidden, hidden) if config.uses_alignment else None
         self.layers = nn.ModuleList(

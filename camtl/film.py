@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from camtl.linear import Linear
+
 
 @dataclass(frozen=True)
 class TaskConditioning:
@@ -37,7 +39,7 @@ class FiLM(nn.Module):
     def __init__(self, condition_size: int, feature_size: int) -> None:
         super().__init__()
         self.feature_size = feature_size
-        self.generator = nn.Linear(condition_size, 2 * feature_size)
+        self.generator = Linear(condition_size, 2 * feature_size)
         nn.init.zeros_(self.generator.bias)
 
     def coefficients(self, condition: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

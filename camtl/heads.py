@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from camtl.encoder import CaMtlEncoder
+from camtl.linear import linear
 
 HEADS_FILE = "heads.safetensors"
 HEADS_CONFIG_FILE = "heads_config.json"
@@ -64,7 +64,7 @@ class TaskHeads(nn.Module):
 
     def forward(self, pooled: torch.Tensor, task_ids: torch.Tensor) -> torch.Tensor:
         """Logits ``[N, C_max]`` of each example's own head."""
-        every_head = F.linear(self.dropout(pooled), self.weight, self.bias)
+        every_head = linear(self.dropout(pooled), self.weight, self.bias)
         own = every_head.gather(1, self.column_index[task_ids])
         return own * self.valid[task_ids]
 

@@ -17,6 +17,7 @@ from camtl.attention import ConditionalBlockBias, ConditionalSelfAttention
 from camtl.config import LayerSpec
 from camtl.film import TaskConditioning
 from camtl.layernorm import apply_layer_norm, layer_norm
+from camtl.linear import Linear
 
 
 class _ResidualOutput(nn.Module):
@@ -24,7 +25,7 @@ class _ResidualOutput(nn.Module):
 
     def __init__(self, in_size: int, config: PretrainedConfig, conditional: bool) -> None:
         super().__init__()
-        self.dense = nn.Linear(in_size, config.hidden_size)
+        self.dense = Linear(in_size, config.hidden_size)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.LayerNorm = layer_norm(
             config.hidden_size, config.hidden_size, config.layer_norm_eps, conditional
@@ -69,7 +70,7 @@ class _Attention(nn.Module):
 class _Intermediate(nn.Module):
     def __init__(self, config: PretrainedConfig) -> None:
         super().__init__()
-        self.dense = nn.Linear(config.hidden_size, config.intermediate_size)
+        self.dense = Linear(config.hidden_size, config.intermediate_size)
         act = config.hidden_act
         self.intermediate_act_fn = ACT2FN[act] if isinstance(act, str) else act
 

@@ -74,10 +74,16 @@ class Int8Cache:
         return cached[2]
 
     @contextlib.contextmanager
-    def swapped_in(self, model: nn.Module) -> Iterator[None]:
-        """Temporarily replace the token-wise linears of ``model`` by their int8 stand-ins."""
+    def swapped_in(self, model: nn.Module, keep: tuple[nn.Module, ...] = ()) -> Iterator[None]:
+        """Temporarily replace the token-wise linears of ``model`` by their int8 stand-ins.
+
+        Modules in ``keep`` (and everything inside them) stay in full precision.
+        """
+        kept = {id(module) for root in keep for module in root.modules()}
         swaps = []
         for parent in model.modules():
+            if id(parent) in kept:
+                continue
             for name, child in list(parent.named_children()):
                 if isinstance(child, nn.Linear) and name in TOKEN_WISE_LINEARS:
                     swaps.append((parent, name, child))

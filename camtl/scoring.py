@@ -95,8 +95,8 @@ class CandidateScorer:
     def _precision_context(self, device: torch.device) -> contextlib.AbstractContextManager:
         if self.precision == "bf16":
             return torch.autocast(device.type, dtype=torch.bfloat16)
-        if self.precision == "int8":
-            return self._int8.swapped_in(self.model)
+        if self.precision == "int8":  # the pooler works on N rows only: keep it exact
+            return self._int8.swapped_in(self.model, keep=(self.model.encoder.pooler,))
         return contextlib.nullcontext()
 
     def scores(

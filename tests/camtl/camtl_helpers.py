@@ -53,8 +53,8 @@ def neutralise(encoder: CaMtlEncoder) -> CaMtlEncoder:
     return encoder
 
 
-def load_sentences() -> list[str]:
-    """Twelve real SST-2 dev sentences of varied length (a fixed list if the data is absent)."""
+def load_sentences(count: int = 12) -> list[str]:
+    """``count`` real SST-2 dev sentences of varied length (a fixed list if data is absent)."""
     path = SHARED_DATA / "SST-2" / "dev.tsv"
     if not path.exists():
         return [
@@ -62,7 +62,7 @@ def load_sentences() -> list[str]:
             "unflinchingly bleak and desperate",
             "the acting , costumes , music , cinematography and sound are all astounding .",
             "it 's slow -- very , very slow .",
-        ] * 3
+        ] * (count // 4 + 1)
     with path.open(newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
-    return [row["sentence"] for row in rows[:12]]
+    return [row["sentence"] for row in rows[:count]]
