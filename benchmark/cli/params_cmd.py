@@ -92,12 +92,12 @@ def execute(args: argparse.Namespace) -> int:
     label = args.random_config or args.backbone
     print(f"backbone {label}: {rows[0][1]['backbone']:,} parameters; {len(tasks)} tasks")
     print(
-        f"{'method':10} {'total to serve':>16} {'x backbone':>10} {'trainable':>14} "
+        f"{'method':24} {'total to serve':>16} {'x backbone':>10} {'trainable':>14} "
         f"{'trained/task':>14} {'% of backbone':>13}"
     )
     for name, b in rows:
         print(
-            f"{name:10} {b['total_to_serve']:>16,} {b['total_to_serve'] / b['backbone']:>10.2f} "
+            f"{name:24} {b['total_to_serve']:>16,} {b['total_to_serve'] / b['backbone']:>10.2f} "
             f"{b['trainable']:>14,} {int(b['trained_per_task']):>14,} "
             f"{100 * b['trained_per_task_ratio']:>12.2f}%"
         )
