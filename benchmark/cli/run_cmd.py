@@ -125,6 +125,7 @@ def execute(args: argparse.Namespace) -> int:
             "sampler",
             "user_tasks",
             "overwrite",
+            "predict_test",
         )
     }
     if args.method_option:
