@@ -8,6 +8,7 @@ import resource
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from transformers import AutoTokenizer
 
@@ -51,6 +52,10 @@ def _train_group(
     tasks = [d.task for d in data]
     encoder = method.build_encoder(spec.backbone, tasks, spec.method_options, cfg.max_length)
     model = MultiTaskModel(encoder, tasks)
+    for index, task_data in enumerate(data):
+        if task_data.task.task_type == "regression":
+            labels = np.array([f.label for f in task_data.train_features], dtype=float)
+            model.heads.calibrate_regression(index, float(labels.mean()), float(labels.std()))
     eval_sets = [
         EvalSet(i, e.task, e.split, e.examples, e.features)
         for i, d in enumerate(data)

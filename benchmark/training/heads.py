@@ -34,6 +34,15 @@ class TaskHeads(nn.Module):
         for head in self.heads:
             nn.init.normal_(head.weight, std=0.02)
             nn.init.zeros_(head.bias)
+        # Regression heads predict (y - mean) / std of their training labels: a head on a
+        # tanh pooler starts near 0 and could not reach STS-B's 0..5 range in a short budget.
+        self.register_buffer("output_scale", torch.ones(len(self.num_outputs)))
+        self.register_buffer("output_shift", torch.zeros(len(self.num_outputs)))
+
+    def calibrate_regression(self, task_index: int, mean: float, std: float) -> None:
+        """Express task ``task_index``'s output in its training labels' units."""
+        self.output_scale[task_index] = max(std, 1e-6)
+        self.output_shift[task_index] = mean
 
     def forward(self, pooled: Tensor, task_ids: Tensor) -> Tensor:
         """Return logits [rows, widest head]; columns past a task's width are zero."""
@@ -44,7 +53,10 @@ class TaskHeads(nn.Module):
         bias = torch.stack([F.pad(h.bias, (0, width - h.out_features)) for h in self.heads])
         pooled = self.dropout(pooled)
         logits = torch.bmm(weight[task_ids].to(pooled.dtype), pooled.unsqueeze(-1)).squeeze(-1)
-        return logits + bias[task_ids].to(pooled.dtype)
+        logits = logits + bias[task_ids].to(pooled.dtype)
+        scale = self.output_scale[task_ids].to(logits.dtype).unsqueeze(-1)
+        shift = self.output_shift[task_ids].to(logits.dtype).unsqueeze(-1)
+        return logits * scale + shift
 
 
 class MultiTaskModel(nn.Module):

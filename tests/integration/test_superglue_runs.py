@@ -64,4 +64,6 @@ def test_camtl_over_five_superglue_tasks_with_minilm(data_dir, tmp_path):
     assert set(record["metrics"]) == set(tasks.split(","))
     assert all(v is not None for v in record["main_scores"].values())
     usage = record["data_usage"]["per_task"]
-    assert all(0 < usage[t]["updated"] <= usage[t]["available"] for t in usage)
+    # MT-Uncertainty may leave a confident task out of every batch; counts stay consistent
+    assert all(0 <= usage[t]["updated"] <= usage[t]["available"] for t in usage)
+    assert record["data_usage"]["overall"]["updated"] > 0

@@ -79,3 +79,15 @@ def test_loss_is_the_mean_of_the_per_task_losses():
     )
     mc = F.cross_entropy(mc_scores, torch.tensor([1, 2]))
     torch.testing.assert_close(loss, (cls + reg + mc) / 3)
+
+
+def test_calibrated_regression_head_speaks_in_label_units():
+    torch.manual_seed(0)
+    heads = TaskHeads(16, [3, 1]).eval()
+    pooled = torch.randn(4, 16)
+    task_ids = torch.tensor([0, 1, 1, 0])
+    before = heads(pooled, task_ids)
+    heads.calibrate_regression(1, mean=2.5, std=1.5)
+    after = heads(pooled, task_ids)
+    torch.testing.assert_close(after[[1, 2], 0], before[[1, 2], 0] * 1.5 + 2.5)
+    torch.testing.assert_close(after[[0, 3]], before[[0, 3]])  # classification untouched
