@@ -15,7 +15,7 @@ from transformers import PretrainedConfig
 
 from camtl.adapter import ConditionalBottleneck
 from camtl.attention import ConditionalBlockBias
-from camtl.config import CaMtlConfig, LayerSpec, block_layout, plan_layers
+from camtl.config import CaMtlConfig, block_layout, plan_layers
 from camtl.film import FiLM, TaskConditioning
 from camtl.groups import GROUP_ORDER, group_of, is_frozen_group
 from camtl.layernorm import ConditionalLayerNorm
@@ -307,7 +307,3 @@ class CaMtlEncoder(nn.Module):
         )
         encoder.load_state_dict(load_file(str(path / WEIGHTS_FILE)))
         return encoder
-
-    def layer_summary(self) -> list[LayerSpec]:
-        """The per-layer plan (recipe + switches), for inspection."""
-        return list(self.layer_specs)
