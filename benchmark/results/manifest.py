@@ -1,0 +1,94 @@
+"""Provenance of a run: code, packages, data, backbone and hardware."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import torch
+
+PACKAGES = (
+    "camtl-bench",
+    "torch",
+    "transformers",
+    "accelerate",
+    "datasets",
+    "adapters",
+    "numpy",
+    "pandas",
+    "safetensors",
+    "tokenizers",
+)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str:
+    """HEAD of the checkout the code runs from, with '-dirty' for uncommitted changes."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return commit + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def hardware() -> dict:
+    info = {
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+    return info
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def backbone_fingerprint(resolved: str) -> str:
+    """SHA-256 of a local checkpoint's weights, or 'hub:<name>' for a Hub name."""
+    folder = Path(resolved)
+    for weights in ("model.safetensors", "pytorch_model.bin"):
+        if (folder / weights).exists():
+            return "sha256:" + sha256_file(folder / weights)
+    return f"hub:{resolved}"
+
+
+def build_manifest(config: dict, data_files: dict[str, str]) -> dict:
+    return {
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "data_files": data_files,
+        "hardware": hardware(),
+        "config": config,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
