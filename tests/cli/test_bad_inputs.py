@@ -68,7 +68,7 @@ def test_suite_with_missing_tasks_lists_them_all_and_where_it_looked(results, ca
     assert code == 2
     for task in ("mnli", "qqp", "qnli"):
         assert f"{task} train" in err
-    assert str(data_dir / "glue_data" / "MNLI") in err
+    assert str(data_dir.resolve() / "glue_data" / "MNLI") in err
     assert "--skip-unavailable" in err
 
 
