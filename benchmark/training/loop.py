@@ -69,6 +69,13 @@ def _uncertainty_scorer(model, train_sets, pad_token_id, precision):
 
     widths = [1 if t.task_type == "regression" else max(2, t.num_outputs) for t in model.tasks]
 
+    classes = [  # per task, fixed for the run: computed once, not at every step
+        1
+        if t.task_type == "regression"
+        else (t.num_outputs if t.task_type == "classification" else _choices(train_sets[i]))
+        for i, t in enumerate(model.tasks)
+    ]
+
     def score(candidates: Batch) -> np.ndarray:
         items = [(task, train_sets[task][index]) for task, index in candidates]
         outputs = task_outputs(model, items, pad_token_id, precision)
@@ -78,12 +85,6 @@ def _uncertainty_scorer(model, train_sets, pad_token_id, precision):
             flat = out.reshape(-1).nan_to_num(neginf=-1e4)
             logits[row, : flat.numel()] = flat
         task_ids = torch.tensor([task for task, _ in candidates])
-        classes = [
-            1
-            if t.task_type == "regression"
-            else (t.num_outputs if t.task_type == "classification" else _choices(train_sets[i]))
-            for i, t in enumerate(model.tasks)
-        ]
         return mt_uncertainty_scores(logits, task_ids, classes).float().numpy()
 
     return score
