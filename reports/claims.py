@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reports.cells import Cell
-from reports.tables import Table
+from reports.table_model import Table
 
 Verdict = Literal["supported", "not supported", "not measured"]
 

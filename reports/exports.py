@@ -13,7 +13,7 @@ import io
 import math
 from pathlib import Path
 
-from reports.tables import Table
+from reports.table_model import Table
 
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _LATEX_SPECIAL = {

@@ -31,7 +31,8 @@ from reports.plots import (
     task_scores,
 )
 from reports.provenance import collect
-from reports.tables import Table, budget_summary, paper_tables, short_backbone
+from reports.table_model import Table, budget_summary, short_backbone
+from reports.tables import paper_tables
 
 
 def environment() -> Environment:

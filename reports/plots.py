@@ -21,7 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter  # noqa: E402
 
-from reports.tables import Table  # noqa: E402
+from reports.table_model import Table  # noqa: E402
 
 MAX_PANELS = 4
 """Figures with one panel per configuration show at most this many (largest first)."""

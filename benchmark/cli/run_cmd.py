@@ -39,7 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     what = parser.add_argument_group("what to run")
     what.add_argument("--suite", help="glue, superglue, glue+superglue (default: glue)")
     what.add_argument("--tasks", type=_csv, help="comma-separated task names (overrides the suite)")
-    what.add_argument("--methods", type=_csv, help="comma-separated methods (see `list methods`)")
+    what.add_argument(
+        "--methods",
+        type=_csv,
+        help="comma-separated methods (see `list methods`); default: every registered method",
+    )
     what.add_argument("--seeds", type=_seeds, help="comma-separated seeds (default 12)")
     what.add_argument(
         "--backbone", help="embedded all-MiniLM-L6-v2 (default), a path, or a Hub name"

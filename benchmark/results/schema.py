@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 _NUMBER_MAP = {"type": "object", "additionalProperties": {"type": ["number", "null"]}}
 
@@ -125,6 +125,7 @@ RESULT_SCHEMA: dict[str, Any] = {
                 "peak_memory_mb": {"type": "number", "minimum": 0},
                 "precision": {"enum": ["fp32", "bf16"]},
                 "sampler": {"type": "string"},
+                "scoring_precision": {"enum": ["fp32", "bf16", "int8", None]},
                 "model_selection": {"enum": ["best", "last"]},
                 "task_schedule": {"type": "object"},
             },

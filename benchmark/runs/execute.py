@@ -140,6 +140,9 @@ def execute_run(
             "peak_memory_mb": _peak_memory_mb(),
             "precision": cfg.precision,
             "sampler": spec.sampler,
+            "scoring_precision": next(
+                (o.scoring_precision for o in outcomes if o.scoring_precision), None
+            ),
             "model_selection": cfg.model_selection,
             "task_schedule": {k: v for o in outcomes for k, v in o.task_schedule.items()},
         },

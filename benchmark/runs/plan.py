@@ -7,7 +7,7 @@ from pathlib import Path
 
 from benchmark.data.loading import missing_splits, resolve_data_dir
 from benchmark.errors import BenchmarkError, MissingDataError, UnknownNameError
-from benchmark.methods.registry import get_method
+from benchmark.methods.registry import discover_methods, get_method
 from benchmark.runs.settings import Settings, resolve_precision
 from benchmark.runs.spec import Budget, RunSpec
 from benchmark.tasks.registry import get_suite, get_task, load_user_tasks
@@ -16,7 +16,14 @@ from benchmark.training.samplers import SAMPLERS
 
 log = logging.getLogger(__name__)
 
-DEFAULT_METHODS = ("stl", "houlsby", "mtl", "camtl")
+PAPER_METHODS = ("stl", "houlsby", "mtl", "camtl")
+"""The paper's comparison; they run first, then every other registered method by name."""
+
+
+def default_methods() -> list[str]:
+    """Every method registered (plugins included) that loads: what a run without --methods runs."""
+    loaded = [name for name, entry in discover_methods().items() if entry.error is None]
+    return [m for m in PAPER_METHODS if m in loaded] + [m for m in loaded if m not in PAPER_METHODS]
 TRAIN_SPLITS = ("train", "dev")
 
 
@@ -82,7 +89,7 @@ def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tu
 def plan_runs(settings: Settings) -> list[RunSpec]:
     """Expand settings into run specs; every problem is reported before training starts."""
     selected = selected_tasks(settings)  # names first: cheap, and the likeliest typo
-    methods = settings.methods or list(DEFAULT_METHODS)
+    methods = settings.methods or default_methods()
     method_objects = {name: get_method(name) for name in methods}
     if settings.sampler is not None and settings.sampler not in SAMPLERS:
         raise UnknownNameError("sampler", settings.sampler, SAMPLERS)

@@ -25,9 +25,10 @@ from benchmark.data.tokenize import TokenizedExample
 from benchmark.errors import TrainingError
 from benchmark.metrics import main_score
 from benchmark.training.config import TrainConfig
-from benchmark.training.evaluate import EvalSet, evaluate, task_outputs
+from benchmark.training.evaluate import EvalSet, evaluate
 from benchmark.training.heads import MultiTaskModel, multitask_loss
-from benchmark.training.samplers import Batch, SamplerContext, make_sampler
+from benchmark.training.samplers import SamplerContext, make_sampler
+from benchmark.training.uncertainty import UncertaintyScorer
 from benchmark.training.usage import DataUsage, run_length_encode
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class TrainOutcome:
     task_schedule: dict[str, list[list[int]]] = field(default_factory=dict)
     data_usage: dict = field(default_factory=dict)
     wall_time_s: float = 0.0
+    scoring_precision: str | None = None
 
 
 def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -61,37 +63,6 @@ def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer
         {"params": no_decay, "weight_decay": 0.0},
     ]
     return torch.optim.AdamW(groups, lr=cfg.learning_rate)
-
-
-def _uncertainty_scorer(model, train_sets, pad_token_id, precision):
-    """Score MT-Uncertainty candidates with the model in inference mode."""
-    from camtl import mt_uncertainty_scores
-
-    widths = [1 if t.task_type == "regression" else max(2, t.num_outputs) for t in model.tasks]
-
-    classes = [  # per task, fixed for the run: computed once, not at every step
-        1
-        if t.task_type == "regression"
-        else (t.num_outputs if t.task_type == "classification" else _choices(train_sets[i]))
-        for i, t in enumerate(model.tasks)
-    ]
-
-    def score(candidates: Batch) -> np.ndarray:
-        items = [(task, train_sets[task][index]) for task, index in candidates]
-        outputs = task_outputs(model, items, pad_token_id, precision)
-        width = max(max(o.numel() for o in outputs), max(widths))
-        logits = torch.full((len(outputs), width), -1e4)
-        for row, out in enumerate(outputs):
-            flat = out.reshape(-1).nan_to_num(neginf=-1e4)
-            logits[row, : flat.numel()] = flat
-        task_ids = torch.tensor([task for task, _ in candidates])
-        return mt_uncertainty_scores(logits, task_ids, classes).float().numpy()
-
-    return score
-
-
-def _choices(features: Sequence[TokenizedExample]) -> int:
-    return max(len(f.input_ids) for f in features[:100])
 
 
 def train_and_evaluate(
@@ -139,7 +110,7 @@ def train_and_evaluate(
     usage = DataUsage(names, [len(d) for d in train_sets])
     task_steps: list[list[int]] = [[] for _ in names]
     scorer = (
-        _uncertainty_scorer(model, train_sets, pad_token_id, cfg.precision)
+        UncertaintyScorer(model, train_sets, pad_token_id, cfg.precision)
         if sampler.mixes_tasks
         else None
     )
@@ -216,6 +187,7 @@ def train_and_evaluate(
         task_schedule={n: run_length_encode(s) for n, s in zip(names, task_steps, strict=True)},
         data_usage=usage.as_record(),
         wall_time_s=time.perf_counter() - started,
+        scoring_precision=scorer.precision if scorer is not None else None,
     )
 
 

@@ -9,11 +9,8 @@
    length-sorted chunks) against one CA-MTL fp32 training step on the 32 it selects.
    Target: <= 1.5x; the int8 ranking must agree with the fp32 ranking.
 
-Each test times its variants interleaved (A, B, C, A, B, C, ...) so that a change of load on
-the machine hits all of them alike, and asserts on the median of the per-round ratios. On a
-machine that other processes keep busy (1-minute load average above the cores + 0.75), two
-threads wait for each other at every parallel operation and the ratios drift towards 1; a
-missed target is then reported as xfail with the load, unless CAMTL_BENCH_STRICT=1.
+Each test times its variants interleaved and asserts on the median of the per-round ratios
+(see speed_tools.py; a busy machine turns a missed target into an xfail that names the load).
 
 Run:  python -m pytest tests/benchmarks/test_camtl_speed.py -o addopts="" --benchmark-only
 Env:  CAMTL_BENCH_ROUNDS=n overrides the rounds per case; CAMTL_BENCH_SLOW_BF16=1 runs the
@@ -26,14 +23,12 @@ import contextlib
 import csv
 import os
 import random
-import statistics
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import torch
+from speed_tools import busy_load, check_at_most, interleaved, paired_ratio, record, rounds
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 
@@ -64,10 +59,6 @@ CANDIDATE_FILES = (
     ("QNLI/dev.tsv", True, (1, 2)),
     ("RTE/dev.tsv", True, (1, 2)),
 )
-
-
-def _rounds(default: int) -> int:
-    return int(os.environ.get("CAMTL_BENCH_ROUNDS", default))
 
 
 @dataclass
@@ -150,53 +141,6 @@ def _camtl_step(setup: Setup, batch: dict, task_ids, labels, precision: str) -> 
     setup.camtl_optimizer.zero_grad(set_to_none=True)
 
 
-def _interleaved(benchmark, variants: dict[str, Callable[[], object]], rounds: int, warmup: int):
-    """Run every variant once per round, in turn; per-variant seconds, warm-up dropped."""
-    times: dict[str, list[float]] = {name: [] for name in variants}
-
-    def one_round() -> None:
-        for name, run in variants.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
-
-    benchmark.pedantic(one_round, rounds=rounds, iterations=1, warmup_rounds=warmup)
-    return {name: values[warmup:] for name, values in times.items()}
-
-
-def _busy_load() -> float | None:
-    """The 1-minute load average when other processes compete for the cores, else None."""
-    load = os.getloadavg()[0]
-    return load if load > (os.cpu_count() or 1) + 0.75 else None
-
-
-def _check(ratios: dict[str, float], targets: dict[str, float], load: float | None) -> None:
-    missed = {k: round(v, 3) for k, v in ratios.items() if k in targets and v > targets[k]}
-    if missed and load is not None and not os.environ.get("CAMTL_BENCH_STRICT"):
-        pytest.xfail(f"machine busy (load average {load:.1f} on {os.cpu_count()} cores): {missed}")
-    assert not missed, f"targets {targets} missed: {ratios}"
-
-
-def _paired_ratio(times: dict[str, list[float]], name: str, reference: str) -> float:
-    return statistics.median(a / b for a, b in zip(times[name], times[reference], strict=True))
-
-
-def _record(benchmark, report: list[str], label: str, times, ratios: dict[str, float]) -> None:
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    benchmark.extra_info.update(
-        {f"median_s_{k}": v for k, v in medians.items()}
-        | {f"ratio_{k}": v for k, v in ratios.items()}
-    )
-    rounds = len(next(iter(times.values())))
-    report.append(
-        f"{label:26s} "
-        + "  ".join(f"{k} {v:7.3f}s" for k, v in medians.items())
-        + "  |  "
-        + "  ".join(f"{k} {v:.2f}x" for k, v in ratios.items())
-        + f"  ({rounds} rounds)"
-    )
-
-
 STEP_CASES = [
     pytest.param("minilm", "fp32", 7, id="minilm-64-fp32"),
     pytest.param("minilm", "bf16", 3, id="minilm-64-bf16"),
@@ -207,7 +151,7 @@ STEP_CASES = [
 
 @pytest.mark.parametrize(("name", "precision", "default_rounds"), STEP_CASES)
 def test_training_step_vs_plain_fine_tuning(
-    benchmark, setups, camtl_speed_report, name, precision, default_rounds
+    benchmark, setups, speed_report, name, precision, default_rounds
 ):
     slow_bf16 = precision == "bf16" and name == "bert-base" and not cpu_has_native_bf16()
     if slow_bf16 and not os.environ.get("CAMTL_BENCH_SLOW_BF16"):
@@ -232,15 +176,14 @@ def test_training_step_vs_plain_fine_tuning(
         "mixed": lambda: _camtl_step(setup, batch, mixed, mixed_labels, precision),
     }
     warmup = 0 if slow_bf16 else 1
-    times = _interleaved(benchmark, variants, _rounds(default_rounds), warmup)
+    times = interleaved(benchmark, variants, rounds(default_rounds), warmup)
     ratios = {
-        "single/plain": _paired_ratio(times, "single", "plain"),
-        "mixed/plain": _paired_ratio(times, "mixed", "plain"),
+        "single/plain": paired_ratio(times, "single", "plain"),
+        "mixed/plain": paired_ratio(times, "mixed", "plain"),
     }
-    load = _busy_load()
-    label = f"step {name}-{setup.length} {precision}" + (f" [load {load:.1f}]" if load else "")
-    _record(benchmark, camtl_speed_report, label, times, ratios)
-    _check(ratios, {"single/plain": STEP_TARGET, "mixed/plain": STEP_TARGET}, load)
+    load = busy_load()
+    record(benchmark, speed_report, f"step {name}-{setup.length} {precision}", times, ratios)
+    check_at_most(ratios, {"single/plain": STEP_TARGET, "mixed/plain": STEP_TARGET}, load)
 
 
 # ---------------------------------------------------------------- MT-Uncertainty scoring
@@ -276,7 +219,7 @@ def _ranking_agreement(reference: torch.Tensor, other: torch.Tensor, k: int) -> 
 
 @pytest.mark.parametrize(("name", "default_rounds"), [("minilm", 5), ("bert-base", 3)])
 def test_mt_uncertainty_scoring_vs_training_step(
-    benchmark, setups, camtl_speed_report, data_dir, name, default_rounds
+    benchmark, setups, speed_report, data_dir, name, default_rounds
 ):
     setup = setups(name)
     model = setup.camtl
@@ -316,25 +259,19 @@ def test_mt_uncertainty_scoring_vs_training_step(
             setup, full_batch, task_ids[:BATCH], _labels(task_ids[:BATCH]), "fp32"
         )
         variants["full_int8"] = lambda: fast.scores(*full, task_ids)
-    times = _interleaved(benchmark, variants, _rounds(default_rounds), warmup=1)
+    times = interleaved(benchmark, variants, rounds(default_rounds), warmup=1)
     ratios = {
-        "int8/step": _paired_ratio(times, "int8", "step"),
-        "fp32/step": _paired_ratio(times, "fp32", "step"),
+        "int8/step": paired_ratio(times, "int8", "step"),
+        "fp32/step": paired_ratio(times, "fp32", "step"),
     }
     if "full_int8" in times:
-        ratios["full-length int8/step"] = _paired_ratio(times, "full_int8", "full_step")
+        ratios["full-length int8/step"] = paired_ratio(times, "full_int8", "full_step")
     benchmark.extra_info.update({f"agreement_{k}": v for k, v in agreement.items()})
     mean_length = candidates["attention_mask"].sum(1).float().mean().item()
-    load = _busy_load()
+    load = busy_load()
     label = f"scoring {name}-{setup.length} (mean {mean_length:.0f} tok, step {width})"
-    _record(
-        benchmark,
-        camtl_speed_report,
-        label + (f" [load {load:.1f}]" if load else ""),
-        times,
-        ratios,
-    )
-    camtl_speed_report.append(
+    record(benchmark, speed_report, label, times, ratios)
+    speed_report.append(
         f"{'':26s} int8 vs fp32 ranking: top-{BATCH} overlap {agreement['overlap']:.2f}, "
         f"Spearman {agreement['spearman']:.3f}, "
         f"fp32 score mass kept {agreement['selected_mass']:.3f}"
@@ -342,4 +279,4 @@ def test_mt_uncertainty_scoring_vs_training_step(
     # near-ties may swap places, so the selected set's fp32 uncertainty is the main check
     assert agreement["selected_mass"] >= 0.98, agreement
     assert agreement["spearman"] >= 0.9 and agreement["overlap"] >= 0.6, agreement
-    _check(ratios, {"int8/step": SCORING_TARGET}, load)
+    check_at_most(ratios, {"int8/step": SCORING_TARGET}, load)
