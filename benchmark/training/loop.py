@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -65,6 +66,13 @@ def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer
     return torch.optim.AdamW(groups, lr=cfg.learning_rate)
 
 
+def _set_determinism(enabled: bool) -> None:
+    """Deterministic kernels (warn-only where an op has none, e.g. some CUDA kernels)."""
+    if enabled:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # cuBLAS needs it
+    torch.use_deterministic_algorithms(enabled, warn_only=True)
+
+
 def train_and_evaluate(
     model: MultiTaskModel,
     train_sets: Sequence[Sequence[TokenizedExample]],
@@ -82,6 +90,7 @@ def train_and_evaluate(
                 "--max-train-samples"
             )
     started = time.perf_counter()
+    _set_determinism(cfg.deterministic)
     accelerator = Accelerator(
         mixed_precision="bf16" if cfg.precision == "bf16" else "no",
         cpu=not torch.cuda.is_available(),
