@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Sequence
 
 import torch
+from torch import nn
 
 from camtl.heads import CaMtlForMultiTask
 from camtl.quantized import Int8Cache, int8_available
@@ -30,6 +31,21 @@ def default_precision(device: torch.device | str = "cpu") -> str:
     if torch.device(device).type != "cpu":
         return "bf16"
     return "int8" if int8_available() else "fp32"
+
+
+def scoring_context(
+    encoder: nn.Module, precision: str, int8: Int8Cache, device: torch.device
+) -> contextlib.AbstractContextManager:
+    """Where a scoring pass runs in ``precision``: bf16 autocast, int8 linears, or as is.
+
+    int8 (for a ``CaMtlEncoder``) swaps the encoder's token-wise linears for ``int8``'s
+    cached stand-ins; the pooler works on one row per candidate, so it stays exact.
+    """
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    if precision == "int8":
+        return int8.swapped_in(encoder, keep=(encoder.pooler,))
+    return contextlib.nullcontext()
 
 
 class CandidateScorer:
@@ -77,7 +93,7 @@ class CandidateScorer:
             input_ids.shape[0], max(self.model.num_classes), device=input_ids.device
         )
         try:
-            with self._precision_context(input_ids.device):
+            with scoring_context(self.model.encoder, self.precision, self._int8, input_ids.device):
                 for rows in chunks:
                     width = int(lengths[rows].max()) if right_padded else input_ids.shape[1]
                     width = max(width, 1)
@@ -91,13 +107,6 @@ class CandidateScorer:
         finally:
             self.model.train(was_training)
         return outputs
-
-    def _precision_context(self, device: torch.device) -> contextlib.AbstractContextManager:
-        if self.precision == "bf16":
-            return torch.autocast(device.type, dtype=torch.bfloat16)
-        if self.precision == "int8":  # the pooler works on N rows only: keep it exact
-            return self._int8.swapped_in(self.model, keep=(self.model.encoder.pooler,))
-        return contextlib.nullcontext()
 
     def scores(
         self,

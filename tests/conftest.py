@@ -41,6 +41,14 @@ def _isolated_cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def minilm_tokenizer():
+    """The default backbone's tokenizer (uncased WordPiece), loaded once per session."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(resolve_backbone("all-MiniLM-L6-v2"))
+
+
+@pytest.fixture(scope="session")
 def tiny_backbone(tmp_path_factory) -> str:
     """4 layers, hidden 64 (2 attention blocks at max length 32): seconds per step on a CPU."""
     folder = tmp_path_factory.mktemp("tiny-bert")

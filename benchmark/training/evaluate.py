@@ -55,25 +55,45 @@ def task_outputs(
     return outputs  # type: ignore[return-value]
 
 
+def outputs_by_length(
+    model: MultiTaskModel,
+    items: Sequence[tuple[int, TokenizedExample]],
+    batch_size: int,
+    pad_token_id: int,
+    precision: str,
+) -> list[torch.Tensor]:
+    """``task_outputs`` of many items in eval mode, in items' order.
+
+    Items run longest first in chunks of ``batch_size``, each padded to its own longest
+    row, so little compute goes to padding; the model's train/eval mode is restored.
+    """
+    order = np.argsort([-feature.length for _, feature in items], kind="stable")
+    outputs: list[torch.Tensor | None] = [None] * len(items)
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            chunk_outputs = task_outputs(model, [items[i] for i in chunk], pad_token_id, precision)
+            for i, output in zip(chunk, chunk_outputs, strict=True):
+                outputs[i] = output
+    finally:
+        model.train(was_training)
+    return outputs  # type: ignore[return-value]
+
+
 def predict(
     model: MultiTaskModel, eval_set: EvalSet, batch_size: int, pad_token_id: int, precision: str
 ) -> np.ndarray:
     """Predicted class index, regression value, or chosen candidate for every example."""
-    was_training = model.training
-    model.eval()
-    order = np.argsort([-f.length for f in eval_set.features], kind="stable")
-    predictions = np.zeros(len(order), dtype=float)
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
-        items = [(eval_set.task_index, eval_set.features[i]) for i in chunk]
-        for i, output in zip(
-            chunk, task_outputs(model, items, pad_token_id, precision), strict=True
-        ):
-            if eval_set.task.task_type == "regression":
-                predictions[i] = float(output)
-            else:
-                predictions[i] = int(torch.argmax(output))
-    model.train(was_training)
+    items = [(eval_set.task_index, feature) for feature in eval_set.features]
+    outputs = outputs_by_length(model, items, batch_size, pad_token_id, precision)
+    predictions = np.zeros(len(items), dtype=float)
+    for i, output in enumerate(outputs):
+        if eval_set.task.task_type == "regression":
+            predictions[i] = float(output)
+        else:
+            predictions[i] = int(torch.argmax(output))
     return predictions
 
 

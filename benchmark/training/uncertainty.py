@@ -11,18 +11,18 @@ from ``camtl.mt_uncertainty_scores``, the paper's rule.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 
 import numpy as np
 import torch
 
 from benchmark.data.tokenize import TokenizedExample
-from benchmark.training.evaluate import task_outputs
+from benchmark.training.evaluate import outputs_by_length
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.samplers import Batch
 from camtl import CaMtlEncoder, default_precision, mt_uncertainty_scores
 from camtl.quantized import Int8Cache
+from camtl.scoring import scoring_context
 
 CHUNK_SIZE = 32
 
@@ -58,30 +58,12 @@ class UncertaintyScorer:
             for i, t in enumerate(model.tasks)
         ]  # fmt: skip
         self._int8 = Int8Cache()
-
-    def _precision_context(self) -> contextlib.AbstractContextManager:
-        if self.precision == "int8":  # the pooler works on one row per example: keep it exact
-            encoder = self.model.encoder
-            return self._int8.swapped_in(encoder, keep=(encoder.pooler,))
-        return contextlib.nullcontext()
+        self._device = next(model.parameters()).device
 
     def __call__(self, candidates: Batch) -> np.ndarray:
         items = [(task, self.train_sets[task][index]) for task, index in candidates]
-        order = sorted(range(len(items)), key=lambda i: items[i][1].length)
-        outputs: list[torch.Tensor | None] = [None] * len(items)
-        autocast = "bf16" if self.precision == "bf16" else "fp32"
-        was_training = self.model.training
-        self.model.eval()
-        try:
-            with self._precision_context():
-                for start in range(0, len(order), CHUNK_SIZE):
-                    chunk = order[start : start + CHUNK_SIZE]
-                    chunk_items = [items[i] for i in chunk]
-                    scored = task_outputs(self.model, chunk_items, self.pad_token_id, autocast)
-                    for i, out in zip(chunk, scored, strict=True):
-                        outputs[i] = out
-        finally:
-            self.model.train(was_training)
+        with scoring_context(self.model.encoder, self.precision, self._int8, self._device):
+            outputs = outputs_by_length(self.model, items, CHUNK_SIZE, self.pad_token_id, "fp32")
         return self._scores(outputs, candidates)
 
     def _scores(self, outputs: list, candidates: Batch) -> np.ndarray:

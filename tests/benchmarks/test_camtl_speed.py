@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import torch
 from speed_tools import busy_load, check_at_most, interleaved, paired_ratio, record, rounds
-from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+from transformers import BertConfig, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 
 from camtl import (
@@ -219,15 +219,14 @@ def _ranking_agreement(reference: torch.Tensor, other: torch.Tensor, k: int) -> 
 
 @pytest.mark.parametrize(("name", "default_rounds"), [("minilm", 5), ("bert-base", 3)])
 def test_mt_uncertainty_scoring_vs_training_step(
-    benchmark, setups, speed_report, data_dir, name, default_rounds
+    benchmark, setups, speed_report, data_dir, minilm_tokenizer, name, default_rounds
 ):
     setup = setups(name)
     model = setup.camtl
     with torch.no_grad():  # informative heads, as after some training: varied entropies
         model.heads.weight.normal_(std=0.1)
-    tokenizer = AutoTokenizer.from_pretrained(resolve_backbone("all-MiniLM-L6-v2"))
     tasks = _read_candidates(data_dir, BATCH)
-    candidates = _tokenize(tokenizer, [e for task in tasks for e in task], setup.length)
+    candidates = _tokenize(minilm_tokenizer, [e for task in tasks for e in task], setup.length)
     task_ids = torch.arange(8).repeat_interleave(BATCH)
     exact, fast = CandidateScorer(model, "fp32"), CandidateScorer(model, "int8")
     args = (candidates["input_ids"], candidates["attention_mask"], candidates["token_type_ids"])

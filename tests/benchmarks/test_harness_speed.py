@@ -21,7 +21,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from speed_tools import busy_load, check_at_most, interleaved, paired_ratio, record, rounds
-from transformers import AutoTokenizer
 
 from baselines.mtl import StandardMultiTask
 from benchmark.data.collate import collate
@@ -32,7 +31,7 @@ from benchmark.runs.settings import cpu_supports_bf16
 from benchmark.tasks.registry import get_task
 from benchmark.training.heads import MultiTaskModel, multitask_loss
 from benchmark.training.samplers import SamplerContext, make_sampler
-from camtl.backbones import DEFAULT_BACKBONE, resolve_backbone
+from camtl.backbones import DEFAULT_BACKBONE
 
 TASKS = ("sst2", "mrpc", "rte")
 BATCHES = 8
@@ -41,15 +40,10 @@ SMOKE_LIMIT_S = 600
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return AutoTokenizer.from_pretrained(resolve_backbone(DEFAULT_BACKBONE))
-
-
-@pytest.fixture(scope="module")
-def setup(data_dir, tokenizer):
+def setup(data_dir, minilm_tokenizer):
     tasks = [get_task(t) for t in TASKS]
     features = [
-        tokenize_examples(load_split(t, "train", data_dir)[:2000], t, tokenizer, 128, None)
+        tokenize_examples(load_split(t, "train", data_dir)[:2000], t, minilm_tokenizer, 128, None)
         for t in tasks
     ]
     lengths = [[f.length for f in fs] for fs in features]
@@ -58,7 +52,9 @@ def setup(data_dir, tokenizer):
         context = SamplerContext(lengths, 32, seed=0, group_by_length=group_by_length)
         drawn = []
         for batch in make_sampler("uniform", context).epoch():
-            drawn.append(collate([(t, features[t][i]) for t, i in batch], tokenizer.pad_token_id))
+            drawn.append(
+                collate([(t, features[t][i]) for t, i in batch], minilm_tokenizer.pad_token_id)
+            )
             if len(drawn) == BATCHES:
                 return drawn
         raise AssertionError("the sampler ran dry")
@@ -92,10 +88,10 @@ def _width(batches: list[dict]) -> float:
     return sum(b["input_ids"].shape[1] for b in batches) / len(batches)
 
 
-def test_training_throughput_by_padding(benchmark, setup, tokenizer, speed_report):
+def test_training_throughput_by_padding(benchmark, setup, minilm_tokenizer, speed_report):
     model, optimizer, batches = setup
     precision = "bf16" if cpu_supports_bf16() else "fp32"
-    pad128 = [_pad_to(b, 128, tokenizer.pad_token_id) for b in batches["random"]]
+    pad128 = [_pad_to(b, 128, minilm_tokenizer.pad_token_id) for b in batches["random"]]
     plans = {"grouped": batches["grouped"], "dynamic": batches["random"], "pad128": pad128}
     variants = {
         name: (lambda plan=plan: _train_steps(model, optimizer, plan, precision))
@@ -134,17 +130,17 @@ def test_training_step_by_precision(benchmark, setup, speed_report):
         assert ratio["bf16/fp32"] >= 0.9 or busy_load(), ratio
 
 
-def test_tokenization_cache(benchmark, data_dir, tokenizer, tmp_path, speed_report):
+def test_tokenization_cache(benchmark, data_dir, minilm_tokenizer, tmp_path, speed_report):
     task = get_task("sst2")
     examples = load_split(task, "train", data_dir)[:20000]
     cold_dir, warm_dir = tmp_path / "cold", tmp_path / "warm"
-    tokenize_examples(examples, task, tokenizer, 128, warm_dir)
+    tokenize_examples(examples, task, minilm_tokenizer, 128, warm_dir)
     hits = {}
 
     def run(name: str, folder):
         if name == "cold":
             shutil.rmtree(folder, ignore_errors=True)
-        hits[name] = tokenize_examples(examples, task, tokenizer, 128, folder).cache_hit
+        hits[name] = tokenize_examples(examples, task, minilm_tokenizer, 128, folder).cache_hit
 
     variants = {"cold": lambda: run("cold", cold_dir), "warm": lambda: run("warm", warm_dir)}
     times = interleaved(benchmark, variants, rounds(3), warmup=0)

@@ -8,7 +8,6 @@ uncertain as the fp32 pick; and scoring must leave the model as it found it.
 import pytest
 import torch
 from torch import nn
-from transformers import AutoTokenizer
 
 from baselines.camtl_method import CaMtl
 from baselines.mtl import StandardMultiTask
@@ -19,7 +18,7 @@ from benchmark.training.evaluate import task_outputs
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.uncertainty import UncertaintyScorer
 from camtl import mt_uncertainty_scores, select_most_uncertain
-from camtl.backbones import DEFAULT_BACKBONE, resolve_backbone
+from camtl.backbones import DEFAULT_BACKBONE
 from camtl.quantized import int8_available
 
 TASKS = ("sst2", "stsb", "rte", "copa")  # classification, regression, pairs, multiple choice
@@ -27,15 +26,12 @@ PER_TASK = 16
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return AutoTokenizer.from_pretrained(resolve_backbone(DEFAULT_BACKBONE))
-
-
-@pytest.fixture(scope="module")
-def train_sets(data_dir, tokenizer):
+def train_sets(data_dir, minilm_tokenizer):
     tasks = [get_task(t) for t in TASKS]
     return tasks, [
-        tokenize_examples(load_split(t, "train", data_dir)[:PER_TASK], t, tokenizer, 64, None)
+        tokenize_examples(
+            load_split(t, "train", data_dir)[:PER_TASK], t, minilm_tokenizer, 64, None
+        )
         for t in tasks
     ]
 
@@ -67,24 +63,30 @@ def _one_by_one_scores(model, tasks, features, pad_id) -> torch.Tensor:
     return mt_uncertainty_scores(logits, torch.tensor([t for t, _ in CANDIDATES]), classes)
 
 
-def test_fp32_scores_equal_scoring_each_candidate_alone(train_sets, tokenizer):
+def test_fp32_scores_equal_scoring_each_candidate_alone(train_sets, minilm_tokenizer):
     tasks, features = train_sets
     model = _model(CaMtl(), tasks)
-    scorer = UncertaintyScorer(model, features, tokenizer.pad_token_id, "fp32", precision="fp32")
+    scorer = UncertaintyScorer(
+        model, features, minilm_tokenizer.pad_token_id, "fp32", precision="fp32"
+    )
     scores = torch.from_numpy(scorer(CANDIDATES))
-    expected = _one_by_one_scores(model, tasks, features, tokenizer.pad_token_id)
+    expected = _one_by_one_scores(model, tasks, features, minilm_tokenizer.pad_token_id)
     torch.testing.assert_close(scores, expected.float(), atol=1e-4, rtol=1e-4)
     assert scores.std() > 0.01  # the heads discriminate: the comparison is not between constants
 
 
 @pytest.mark.skipif(not int8_available(), reason="this torch build has no int8 linear kernels")
-def test_int8_is_the_default_for_camtl_and_picks_an_equally_uncertain_batch(train_sets, tokenizer):
+def test_int8_is_the_default_for_camtl_and_picks_an_equally_uncertain_batch(
+    train_sets, minilm_tokenizer
+):
     tasks, features = train_sets
     model = _model(CaMtl(), tasks)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     linears = sum(isinstance(m, nn.Linear) for m in model.modules())
-    fast = UncertaintyScorer(model, features, tokenizer.pad_token_id, "fp32")
-    exact = UncertaintyScorer(model, features, tokenizer.pad_token_id, "fp32", precision="fp32")
+    fast = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32")
+    exact = UncertaintyScorer(
+        model, features, minilm_tokenizer.pad_token_id, "fp32", precision="fp32"
+    )
     assert fast.precision == "int8"
     int8_scores = torch.from_numpy(fast(CANDIDATES))
     fp32_scores = torch.from_numpy(exact(CANDIDATES))
@@ -98,9 +100,9 @@ def test_int8_is_the_default_for_camtl_and_picks_an_equally_uncertain_batch(trai
     assert all(torch.equal(p, before[n]) for n, p in model.named_parameters())
 
 
-def test_other_encoders_score_in_the_training_precision(train_sets, tokenizer):
+def test_other_encoders_score_in_the_training_precision(train_sets, minilm_tokenizer):
     tasks, features = train_sets
     model = _model(StandardMultiTask(), tasks)
-    scorer = UncertaintyScorer(model, features, tokenizer.pad_token_id, "fp32")
+    scorer = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32")
     assert scorer.precision == "fp32"
     assert scorer(CANDIDATES).shape == (len(CANDIDATES),)
