@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from benchmark.errors import BenchmarkError, UnknownNameError
 from benchmark.methods.interface import ENTRY_POINT_GROUP, Method
@@ -57,3 +57,28 @@ def get_method(name: str) -> Method:
             f"{entry.error}. Fix or uninstall that package; other methods still work."
         )
     return entry.method_class()
+
+
+def _version_of(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def method_provenance(name: str) -> dict[str, object]:
+    """Which installed distribution (and version) provides ``name``, and its declared libraries.
+
+    Recorded in every result so a table can say which plugin release produced a row; the
+    distribution and version also enter the run id (a new plugin release is a new run).
+    """
+    entries = discover_methods()
+    entry = entries.get(name)
+    if entry is None:
+        raise UnknownNameError("method", name, entries)
+    declared = getattr(entry.method_class, "dependencies", ()) or ()
+    return {
+        "distribution": entry.distribution,
+        "version": _version_of(entry.distribution),
+        "dependencies": {dep: _version_of(dep) for dep in sorted(declared)},
+    }

@@ -52,8 +52,13 @@ class RunSpec:
 
     @property
     def run_id(self) -> str:
-        blob = json.dumps(self.identity(), sort_keys=True, default=str)
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+        return identity_hash(self.identity())
 
     def label(self) -> str:
         return f"{self.method} seed={self.seed} tasks={','.join(self.tasks)}"
+
+
+def identity_hash(identity: dict[str, Any]) -> str:
+    """The run id of an identity: a canonical JSON hash, so a record's id can be re-checked."""
+    blob = json.dumps(identity, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
