@@ -13,6 +13,8 @@ from baselines.camtl_method import CaMtl
 
 class AblationMtl(CaMtl):
     name = "ablation-mtl"
+    label = "Ablation: standard MTL"
+    family = "ablation"
     summary = "ablation rung 1: standard MTL on the CA-MTL code path (nothing conditional)"
     default_sampler = "proportional"
     components = {
@@ -25,17 +27,20 @@ class AblationMtl(CaMtl):
 
 class AblationConditionalAttention(AblationMtl):
     name = "ablation-ca"
+    label = "Ablation: + conditional attention"
     summary = "ablation rung 2: + conditional attention"
     components = {**AblationMtl.components, "conditional_attention": True, "freeze": True}
 
 
 class AblationConditionalAdapter(AblationConditionalAttention):
     name = "ablation-ca-adapter"
+    label = "Ablation: + conditional adapter"
     summary = "ablation rung 3: + conditional adapter"
     components = {**AblationConditionalAttention.components, "conditional_adapter": True}
 
 
 class AblationConditionalLayerNorm(AblationConditionalAdapter):
     name = "ablation-ca-adapter-cln"
+    label = "Ablation: + conditional layer norm"
     summary = "ablation rung 4: + conditional layer norm (CA-MTL without MT-Uncertainty)"
     components = {**AblationConditionalAdapter.components, "conditional_layer_norm": True}

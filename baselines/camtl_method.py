@@ -16,6 +16,8 @@ class CaMtl(Method):
     """Task-conditioned attention, layer norm and adapter; lower half frozen; MT-Uncertainty."""
 
     name = "camtl"
+    label = "CA-MTL"
+    family = "camtl"
     summary = "CA-MTL: conditional attention/LN/adapter, half frozen, MT-Uncertainty sampling"
     joint = True
     default_sampler = "mt-uncertainty"
@@ -46,5 +48,6 @@ class CaMtlLarge(CaMtl):
     """The paper's 24-layer recipe (BERT-large): adapters after every upper layer."""
 
     name = "camtl-large"
+    label = "CA-MTL (large variant)"
     summary = "CA-MTL large recipe (24-layer backbones such as bert-large-cased)"
     recipe = "large"

@@ -24,10 +24,14 @@ ADAPTER_NAME = "task"
 
 class HoulsbyAdapters(Method):
     name = "houlsby"
+    label = "Houlsby adapters"
+    family = "adapter"
+    dependencies = ("adapters",)
     summary = "Houlsby adapters: frozen BERT, per-task bottleneck adapters + layer norms + head"
     joint = False
     default_sampler = "sequential"
     option_defaults = {"bottleneck": 64, "learning_rate": 1e-3}
+    train_options = ("learning_rate",)
 
     def build_encoder(
         self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int

@@ -7,6 +7,8 @@ from baselines.bert_encoder import FullFineTuningMethod
 
 class StandardMultiTask(FullFineTuningMethod):
     name = "mtl"
+    label = "Standard MTL"
+    family = "multi-task"
     summary = "standard MTL (MT-DNN style): shared fully fine-tuned BERT, proportional sampling"
     joint = True
     default_sampler = "proportional"

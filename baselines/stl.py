@@ -8,6 +8,8 @@ from benchmark.methods.interface import Encoder
 
 class SingleTaskFineTuning(FullFineTuningMethod):
     name = "stl"
+    label = "Single-task fine-tuning"
+    family = "single-task"
     summary = "single-task fine-tuning: one full BERT per task, every weight trained"
     joint = False
     default_sampler = "sequential"

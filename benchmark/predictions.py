@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmark.atomic import atomic_write_text, remove_stale_temp_files
 from benchmark.data.examples import Example
 from benchmark.tasks.spec import Submission, TaskSpec
 
@@ -81,7 +82,7 @@ def write_test_predictions(
         raise ValueError(f"{task.name}: no {submission.server} file for split {split!r} "
                          f"(splits: {', '.join(submission.files)})")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(out_dir)
     path = out_dir / submission.files[split]
     if submission.server == "glue":
         body = "".join(f"{ex.meta['idx']}\t{_glue_value(task, p)}\n"
@@ -90,7 +91,4 @@ def write_test_predictions(
     else:
         text = "".join(json.dumps(line) + "\n"
                        for line in _superglue_lines(task, submission, examples, predictions))
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write_text(path, text)

@@ -2,7 +2,10 @@
 
 Every format carries the seed markers (``n=2/3``) and the scale line, so a table
 pasted into a paper or an issue stays as honest as the report it came from.
-Text from records (method names) is escaped for the target format.
+Text from records (method, suite and task names) is escaped for the target format: no
+live Markdown link, image or HTML, no spreadsheet formula in a CSV cell or header.
+File names come from the table slug, shortened with a hash when a long suite name
+would make them too long for the filesystem.
 """
 
 from __future__ import annotations
@@ -11,8 +14,11 @@ import csv
 import html
 import io
 import math
+import re
 from pathlib import Path
 
+from benchmark.atomic import atomic_write_text, remove_stale_temp_files
+from benchmark.filenames import file_stem
 from reports.table_model import Table
 
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -23,9 +29,17 @@ _LATEX_SPECIAL = {
 }
 
 
-def _md_escape(text: str) -> str:
-    """Escape so Markdown renderers show record text literally (no raw HTML, no cell breaks)."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+_MD_SYNTAX = re.compile(r"([\\`\[\]!|])")
+"""Backslash-escaped: link and image brackets, ``!``, code spans, cell breaks and the
+backslash itself. Without ``[`` no link or image can form, so parentheses stay as they are."""
+
+
+def markdown_escape(text: str) -> str:
+    """Record text as Markdown that renders literally: no link, image, raw HTML (``<``, ``>``
+    and ``&`` become entities) or code span, no cell or line break."""
+    text = _MD_SYNTAX.sub(r"\\\1", html.escape(text, quote=False))
+    return text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
 
 
 def latex_escape(text: str) -> str:
@@ -60,15 +74,15 @@ def to_markdown(table: Table) -> str:
     """A GitHub-flavoured Markdown table with its scale and a note per missing or partial cell."""
     shown = table.display()
     header = [_row_header(table), *shown.columns]
-    lines = [f"### {_md_escape(table.title)}", "", _md_escape(table.caption), "",
-             f"Scale: {_md_escape(table.scale.describe())}", ""]
-    lines.append("| " + " | ".join(_md_escape(h) for h in header) + " |")
+    lines = [f"### {markdown_escape(table.title)}", "", markdown_escape(table.caption), "",
+             f"Scale: {markdown_escape(table.scale.describe())}", ""]
+    lines.append("| " + " | ".join(markdown_escape(h) for h in header) + " |")
     lines.append("|---" + "|---:" * (len(header) - 1) + "|")
     for label, values in shown.iterrows():
-        lines.append("| " + " | ".join(_md_escape(str(v)) for v in [label, *values]) + " |")
+        lines.append("| " + " | ".join(markdown_escape(str(v)) for v in [label, *values]) + " |")
     notes = footnotes(table)
     if notes:
-        lines += ["", "Notes:", *[f"- {_md_escape(n)}" for n in notes]]
+        lines += ["", "Notes:", *[f"- {markdown_escape(n)}" for n in notes]]
     return "\n".join(lines) + "\n"
 
 
@@ -98,8 +112,10 @@ def to_latex(table: Table) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _csv_text(value: object) -> object:
-    """Neutralise spreadsheet formulas in text cells; numbers pass unchanged."""
+def neutralise_csv_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab,
+    carriage return first) gets a leading ``'``; numbers, negative ones included, pass as
+    they are."""
     if isinstance(value, str) and value.startswith(_CSV_FORMULA):
         return "'" + value
     return value
@@ -118,11 +134,13 @@ def to_csv(table: Table) -> str:
     for row in table.rows:
         for column in table.columns:
             cell = table.cell(row, column.key)
-            writer.writerow([_csv_text(v) for v in (
-                table.slug, row, table.row_labels[row], column.label, _csv_number(cell.mean),
-                _csv_number(cell.std), cell.n, cell.expected, cell.complete, cell.text(),
+            texts = [neutralise_csv_cell(v) for v in (
+                table.slug, row, table.row_labels[row], column.label, cell.text(),
                 cell.explanation(),
-            )])
+            )]
+            numbers = [_csv_number(cell.mean), _csv_number(cell.std), cell.n, cell.expected,
+                       cell.complete]
+            writer.writerow([*texts[:4], *numbers, *texts[4:]])
     return out.getvalue()
 
 
@@ -132,7 +150,8 @@ def per_seed_csv(table: Table) -> str:
     frame.columns = [
         next((c.label for c in table.columns if c.key == name), name) for name in frame.columns
     ]
-    frame = frame.map(_csv_text)
+    frame = frame.map(neutralise_csv_cell)
+    frame.columns = [neutralise_csv_cell(name) for name in frame.columns]
     return frame.to_csv(index=False, lineterminator="\n")
 
 
@@ -140,17 +159,17 @@ FORMATS = {"md": to_markdown, "tex": to_latex, "csv": to_csv}
 
 
 def write_tables(tables: list[Table], folder: str | Path, formats: list[str]) -> list[Path]:
-    """Write each table in each format (plus per-seed CSV); return the paths written."""
+    """Write each table in each format (plus per-seed CSV); return the paths written.
+
+    File names are the table's slug, cut with a hash suffix when long (``file_stem``).
+    """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(folder)
     written = []
     for table in tables:
+        stem = file_stem(table.slug)
         for fmt in formats:
-            path = folder / f"{table.slug}.{fmt}"
-            path.write_text(FORMATS[fmt](table), encoding="utf-8")
-            written.append(path)
+            written.append(atomic_write_text(folder / f"{stem}.{fmt}", FORMATS[fmt](table)))
         if "csv" in formats:
-            path = folder / f"{table.slug}.per_seed.csv"
-            path.write_text(per_seed_csv(table), encoding="utf-8")
-            written.append(path)
+            written.append(atomic_write_text(folder / f"{stem}.per_seed.csv", per_seed_csv(table)))
     return written

@@ -1,13 +1,35 @@
-"""Names, order and number formats the tables share, so every output reads the same way."""
+"""Names, order and number formats the tables share, so every output reads the same way.
+
+Method rows are labelled and ordered from what their records carry (``method_label``,
+``method_family``); the names listed here only serve records written before those fields.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-COMPARISON_METHODS = ("stl", "houlsby", "mtl", "camtl", "camtl-large")
-"""Rows of the method comparison, in the paper's order; other methods follow as extra rows."""
+from benchmark.families import family_rank
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+LEGACY_METHODS: dict[str, tuple[str, str]] = {
+    "stl": ("Single-task fine-tuning", "single-task"),
+    "houlsby": ("Houlsby adapters", "adapter"),
+    "mtl": ("Standard MTL", "multi-task"),
+    "camtl": ("CA-MTL", "camtl"),
+    "camtl-large": ("CA-MTL (large variant)", "camtl"),
+    "ablation-mtl": ("Ablation: standard MTL", "ablation"),
+    "ablation-ca": ("Ablation: + conditional attention", "ablation"),
+    "ablation-ca-adapter": ("Ablation: + conditional adapter", "ablation"),
+    "ablation-ca-adapter-cln": ("Ablation: + conditional layer norm", "ablation"),
+}
+"""(label, family) of the built-in methods, only for records written before records carried
+``method_label`` and ``method_family``; every newer record names its own."""
 
 ABLATION_LADDER = (
     "ablation-mtl",
@@ -16,19 +38,8 @@ ABLATION_LADDER = (
     "ablation-ca-adapter-cln",
     "camtl",
 )
-"""Rows of the ablation: each rung adds one component to the one above."""
-
-METHOD_LABELS = {
-    "stl": "Single-task fine-tuning",
-    "houlsby": "Houlsby adapters",
-    "mtl": "Standard MTL",
-    "camtl": "CA-MTL",
-    "camtl-large": "CA-MTL (large variant)",
-    "ablation-mtl": "Ablation: standard MTL",
-    "ablation-ca": "Ablation: + conditional attention",
-    "ablation-ca-adapter": "Ablation: + conditional adapter",
-    "ablation-ca-adapter-cln": "Ablation: + conditional layer norm",
-}
+"""The rows of the paper's Table 1, in its order: each rung adds one component to the one
+above. This is the table's definition; other ablation-family methods follow its rungs."""
 
 LADDER_LABELS = {
     "ablation-mtl": "Standard MTL",
@@ -37,6 +48,16 @@ LADDER_LABELS = {
     "ablation-ca-adapter-cln": "+ conditional layer norm",
     "camtl": "+ MT-Uncertainty (= CA-MTL)",
 }
+"""How Table 1 words its rungs (relative to the row above)."""
+
+
+@dataclass(frozen=True)
+class MethodIdentity:
+    """How a method's rows are labelled and where they sit, as its records say."""
+
+    label: str
+    family: str | None
+
 
 SUITE_ORDER = ("glue", "superglue")
 
@@ -59,14 +80,53 @@ def task_order(tasks: Iterable[str]) -> list[str]:
     return sorted(set(tasks), key=lambda t: (rank.get(_norm(t), len(rank)), _norm(t), t))
 
 
-def method_order(
-    methods: Iterable[str], preferred: Iterable[str] = COMPARISON_METHODS
-) -> list[str]:
-    """Known methods in ``preferred`` order, then plugins' methods alphabetically."""
-    rank: dict[str, int] = {}
-    for name in preferred:
-        rank.setdefault(name, len(rank))
-    return sorted(set(methods), key=lambda m: (rank.get(m.split("#")[0], len(rank)), m))
+def _present(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def legacy_identity(method: str) -> MethodIdentity:
+    """A record without ``method_label``/``method_family``: built-ins by name, else the name."""
+    label, family = LEGACY_METHODS.get(method, (method, None))
+    if family is None and method.startswith("ablation-"):
+        family = "ablation"  # the naming convention of ablation rungs before families existed
+    return MethodIdentity(label, family)
+
+
+def method_identities(frame: pd.DataFrame) -> dict[str, MethodIdentity]:
+    """Per method variant: the label and family its records carry (legacy: fallbacks)."""
+    found: dict[str, dict[str, str]] = {}
+    methods: dict[str, str] = {}
+    columns = [frame[c] if c in frame else [None] * len(frame)
+               for c in ("variant", "method", "method_label", "method_family")]
+    for variant, method, label, family in zip(*columns, strict=True):
+        methods.setdefault(variant, method)
+        seen = found.setdefault(variant, {})
+        if _present(label):
+            seen.setdefault("label", label)
+        if _present(family):
+            seen.setdefault("family", family)
+    identities = {}
+    for variant, method in methods.items():
+        fallback = legacy_identity(method)
+        seen = found[variant]
+        identities[variant] = MethodIdentity(seen.get("label", fallback.label),
+                                             seen.get("family", fallback.family))
+    return identities
+
+
+def method_order(variants: Iterable[str], identities: Mapping[str, MethodIdentity]) -> list[str]:
+    """By family (single-task, adapter, multi-task, camtl, ablation, then others), then name."""
+    def key(variant: str) -> tuple:
+        return (family_rank(identities[variant].family), variant.split("#")[0], variant)
+    return sorted(set(variants), key=key)
+
+
+def ladder_order(variants: Iterable[str], identities: Mapping[str, MethodIdentity]) -> list[str]:
+    """Table 1's rungs in ladder order, then any other variants in ``method_order``."""
+    rank = {name: i for i, name in enumerate(ABLATION_LADDER)}
+    rungs = sorted((v for v in set(variants) if v.split("#")[0] in rank),
+                   key=lambda v: (rank[v.split("#")[0]], v))
+    return rungs + method_order((v for v in variants if v not in rungs), identities)
 
 
 def suite_order(suites: Iterable[str]) -> list[str]:
@@ -75,11 +135,14 @@ def suite_order(suites: Iterable[str]) -> list[str]:
     return sorted(set(suites), key=lambda s: (rank.get(s.lower(), len(rank)), s))
 
 
-def method_label(variant: str, ladder: bool = False) -> str:
-    """Human label of a method row; unknown (plugin) names are shown as they are."""
+def method_label(
+    variant: str, identities: Mapping[str, MethodIdentity], ladder: bool = False
+) -> str:
+    """The label of a method row, from its records; Table 1 words its rungs its own way."""
     base, _, tag = variant.partition("#")
-    labels = LADDER_LABELS if ladder else METHOD_LABELS
-    label = labels.get(base, base)
+    label = identities[variant].label
+    if ladder:
+        label = LADDER_LABELS.get(base, label)
     return f"{label} (variant {tag})" if tag else label
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from benchmark.results.frame import GROUP_KEYS, SCORE_PREFIX
 from reports.cells import Cell, Column
-from reports.labels import method_label, suite_order
+from reports.labels import method_identities, method_label, suite_order
 
 COLUMNS = (
     Column("task_average", "Avg (its tasks)", "score",
@@ -65,6 +65,7 @@ def leaderboard_entries(frame: pd.DataFrame) -> list[Entry]:
     if frame.empty:
         return []
     entries = []
+    identities = method_identities(frame)
     for _, runs in frame.groupby(list(GROUP_KEYS), sort=False):
         runs = runs.sort_values("seed")
         first = runs.iloc[0]
@@ -78,7 +79,8 @@ def leaderboard_entries(frame: pd.DataFrame) -> list[Entry]:
             cells[column.key] = Cell(tuple(f[0] for f in found), tuple(f[1] for f in found),
                                      column.kind, note=note)
         entries.append(Entry(
-            first["variant"], method_label(first["variant"]), first["suite"], first["tasks"],
+            first["variant"], method_label(first["variant"], identities), first["suite"],
+            first["tasks"],
             first["backbone"], first["backbone_fingerprint"], first["budget"],
             tuple(int(s) for s in runs["seed"]), tuple(runs["run_id"]), cells,
         ))

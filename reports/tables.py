@@ -20,8 +20,10 @@ from benchmark.results.frame import SCORE_PREFIX
 from reports.cells import Cell, Column
 from reports.labels import (
     ABLATION_LADDER,
-    COMPARISON_METHODS,
+    MethodIdentity,
     fmt_fraction,
+    ladder_order,
+    method_identities,
     method_label,
     method_order,
     suite_order,
@@ -173,7 +175,8 @@ def _scales(frame: pd.DataFrame, keys: list[str]) -> list[tuple[tuple, pd.DataFr
 
 
 def _method_rows(
-    runs: pd.DataFrame, methods: Sequence[str], ladder: bool
+    runs: pd.DataFrame, methods: Sequence[str], identities: dict[str, MethodIdentity],
+    ladder: bool,
 ) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
     """One row per (method variant, task set); the task count shows only when sets differ."""
     rows: dict[str, pd.DataFrame] = {}
@@ -184,7 +187,7 @@ def _method_rows(
         for tasks_key, group in mine.groupby("tasks_key", sort=True):
             key = f"{variant} [{tasks_key}]" if several.get(variant, False) else variant
             rows[key] = group
-            label = method_label(variant, ladder=ladder)
+            label = method_label(variant, identities, ladder=ladder)
             labels[key] = f"{label} ({group['n_tasks'].iloc[0]} tasks)" if key != variant else label
     return rows, labels
 
@@ -201,6 +204,12 @@ def _average_column(tasks: Sequence[str]) -> tuple[Column, ValueFn]:
 def _data_column() -> tuple[Column, ValueFn]:
     title = "data_usage.overall.ratio: distinct examples with a gradient update / available"
     return Column("data_used", "% data used", "percent", title), _column("data_ratio", 100.0)
+
+
+def _is_ablation(runs: pd.DataFrame, identities: dict[str, MethodIdentity]) -> pd.Series:
+    """Runs of ablation-family methods: Table 1's rows, left out of the comparison."""
+    families = {v: identities[v].family for v in set(runs["variant"])}
+    return runs["variant"].map(families) == "ablation"
 
 
 SCALE_KEYS = ["suite", "backbone", "backbone_fingerprint", "budget_key"]
@@ -223,14 +232,15 @@ def ablation_tables(frame: pd.DataFrame) -> list[Table]:
     tables = []
     frame = full_data_runs(frame)
     for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
-        ablation = scale_runs["method"].str.startswith("ablation-")
+        identities = method_identities(scale_runs)
+        ablation = _is_ablation(scale_runs, identities)
         runs = scale_runs[scale_runs["method"].isin(ABLATION_LADDER) | ablation]
         if not ablation.any():
             continue
         suite = str(runs["suite"].iloc[0])
         tasks = task_order(t for ts in runs["tasks"] for t in ts)
-        variants = method_order(runs["variant"], ABLATION_LADDER)
-        rows, labels = _method_rows(runs, variants, ladder=True)
+        variants = ladder_order(runs["variant"], identities)
+        rows, labels = _method_rows(runs, variants, identities, ladder=True)
         spread = Column("task_std", "σ tasks", "score",
                         "population std of the task scores, per seed, then mean ± std over seeds")
         columns = [*_score_columns(tasks), _average_column(tasks), (spread, _task_spread(tasks)),
@@ -250,12 +260,14 @@ def comparison_tables(frame: pd.DataFrame) -> list[Table]:
     tables = []
     frame = full_data_runs(frame)
     for i, (_, scale_runs) in enumerate(_scales(frame, SCALE_KEYS)):
-        runs = scale_runs[~scale_runs["method"].str.startswith("ablation-")]
+        identities = method_identities(scale_runs)
+        runs = scale_runs[~_is_ablation(scale_runs, identities)]
         if runs.empty:
             continue
         suite = str(runs["suite"].iloc[0])
         tasks = task_order(t for ts in runs["tasks"] for t in ts)
-        rows, labels = _method_rows(runs, method_order(runs["variant"], COMPARISON_METHODS), False)
+        variants = method_order(runs["variant"], identities)
+        rows, labels = _method_rows(runs, variants, identities, ladder=False)
         params = [
             (Column("params_total", "Params to serve", "count",
                     "parameters.total_to_serve: frozen shared + trainable, all tasks"),
@@ -291,9 +303,10 @@ def suite_tables(frame: pd.DataFrame) -> list[Table]:
     keys = ["backbone", "backbone_fingerprint", "budget_key"]
     for i, (_, scale_runs) in enumerate(_scales(frame, keys)):
         suites = suite_order(scale_runs["suite"])
-        variants = method_order(scale_runs["variant"], (*COMPARISON_METHODS, *ABLATION_LADDER))
+        identities = method_identities(scale_runs)
+        variants = method_order(scale_runs["variant"], identities)
         rows = {v: scale_runs[scale_runs["variant"] == v] for v in variants}
-        labels = {v: method_label(v) for v in variants}
+        labels = {v: method_label(v, identities) for v in variants}
         columns = []
         for suite in suites:
             def value(run: pd.Series, suite: str = suite) -> float:
@@ -334,13 +347,15 @@ def adaptation_tables(frame: pd.DataFrame) -> list[Table]:
         if fractions == [1.0]:
             continue
         tasks = task_order(scale_runs["tasks"].iloc[0])
-        variants = method_order(scale_runs["variant"])
+        identities = method_identities(scale_runs)
+        variants = method_order(scale_runs["variant"], identities)
         average = _task_average(tasks)
         columns = []
         for variant in variants:
             def value(run: pd.Series, variant: str = variant, average: ValueFn = average) -> float:
                 return average(run) if run["variant"] == variant else math.nan
-            columns.append((Column(f"method:{variant}", method_label(variant), "score"), value))
+            columns.append((Column(f"method:{variant}", method_label(variant, identities), "score"),
+                            value))
         rows = {f"{f:g}": scale_runs[scale_runs["train_fraction"] == f] for f in fractions}
         labels = {f"{f:g}": fmt_fraction(f) for f in fractions}
         suite = str(scale_runs["suite"].iloc[0])

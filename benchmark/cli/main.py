@@ -18,6 +18,7 @@ VERBS: dict[str, str] = {
     "tables": "benchmark.cli.tables_cmd",
     "leaderboard": "benchmark.cli.leaderboard_cmd",
     "submit": "benchmark.cli.submit_cmd",
+    "check-method": "benchmark.cli.check_method_cmd",
 }
 """Each module defines ``HELP``, ``add_arguments(parser)`` and ``execute(args) -> int``."""
 

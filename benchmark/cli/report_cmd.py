@@ -16,7 +16,8 @@ HELP = "build the self-contained HTML report from result records"
 DESCRIPTION = (
     "Read every result record under the results folders and write one HTML file with the\n"
     "paper's tables (mean ± std over seeds), the claims checklist, figures and provenance.\n"
-    "Files that are not valid records are left out and listed at the top of the report."
+    "Files that are not valid records (schema, run id, impossible numbers) are left out and\n"
+    "listed at the top of the report; --strict stops instead, before writing anything."
 )
 EPILOG = """examples:
   python -m benchmark report --results results --out reports_out/report.html
@@ -29,18 +30,23 @@ def add_results_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", action="append", metavar="DIR",
                         help="results folder to read (repeatable; default: results)")
     parser.add_argument("--strict", action="store_true",
-                        help="fail (exit 2) if any file is not a valid record")
+                        help="fail (exit 2), writing nothing, if any file is not a valid record")
 
 
 def load(args: argparse.Namespace) -> ResultSet:
-    """Load the folders given, report left-out files on stderr, refuse an empty result."""
+    """Load the folders given, report left-out files on stderr, refuse an empty result.
+
+    Labelled records (a legacy run id) are kept and warned about; ``--strict`` fails
+    only on records left out.
+    """
     from benchmark.results.frame import load_results
 
     result = load_results(args.results or ["results"])
-    for problem in result.problems:
+    for problem in [*result.problems, *result.notes]:
         print(f"warning: {problem.source}: {problem.message}", file=sys.stderr)
     if result.problems and args.strict:
-        raise BenchmarkError(f"{len(result.problems)} file(s) left out (see warnings); --strict")
+        raise BenchmarkError(f"{len(result.problems)} file(s) left out (see the warnings); "
+                             "nothing was written. Fix or remove them, or drop --strict.")
     if result.frame.empty:
         folders = ", ".join(args.results or ["results"])
         raise BenchmarkError(f"no valid result records in {folders}; run `python -m benchmark "

@@ -9,9 +9,11 @@ from typing import Any
 
 import yaml
 
+from benchmark import interruption
+from benchmark.atomic import remove_stale_temp_files
 from benchmark.errors import BenchmarkError
 from benchmark.results.store import finished_record
-from benchmark.runs.settings import profile_names, resolve_settings
+from benchmark.runs.settings import profile_names, resolve_settings, setting_names
 
 HELP = "train and evaluate methods on a suite and write result records"
 EPILOG = """examples:
@@ -105,33 +107,8 @@ def _method_options(pairs: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def execute(args: argparse.Namespace) -> int:
-    flags = {
-        key: getattr(args, key)
-        for key in (
-            "suite",
-            "tasks",
-            "methods",
-            "seeds",
-            "backbone",
-            "data_dir",
-            "output",
-            "skip_unavailable",
-            "max_train_samples",
-            "max_eval_samples",
-            "train_fraction",
-            "epochs",
-            "max_steps",
-            "batch_size",
-            "max_length",
-            "learning_rate",
-            "precision",
-            "model_selection",
-            "sampler",
-            "user_tasks",
-            "overwrite",
-            "predict_test",
-        )
-    }
+    names = set(setting_names())  # every flag named like a setting is one, nothing else
+    flags = {key: value for key, value in vars(args).items() if key in names}
     if args.method_option:
         flags["method_options"] = _method_options(args.method_option)
     if args.no_progress:
@@ -144,16 +121,20 @@ def execute(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(f"{len(specs)} run(s) -> {output}/")
         for spec in specs:
-            state = "done" if finished_record(output, spec.run_id) else "todo"
+            state = "done" if finished_record(output, spec.run_id, spec.identity()) else "todo"
             print(f"  {spec.run_id}  [{state}]  {spec.label()}  sampler={spec.sampler}")
         for task, reason in specs[0].skipped_tasks if specs else ():
             print(f"  skipped {task}: {reason}")
         return 0
     from benchmark.runs.execute import execute_run  # heavy imports only when training
+    from benchmark.runs.resume import EarlierRecords, finished_runs
 
+    remove_stale_temp_files(output)  # leftovers of runs killed while writing a record
+    finished = {} if settings.overwrite else finished_runs(specs, output)  # checked up front
+    earlier = EarlierRecords(output)
     done = 0
     for number, spec in enumerate(specs, 1):
-        if finished_record(output, spec.run_id) and not settings.overwrite:
+        if spec.run_id in finished:
             log.info(
                 "[%d/%d] %s: already finished (%s), skipped",
                 number,
@@ -162,6 +143,9 @@ def execute(args: argparse.Namespace) -> int:
                 spec.run_id,
             )
             continue
+        reason = None if settings.overwrite else earlier.retrain_reason(spec)
+        if reason:
+            log.info("[%d/%d] %s: %s", number, len(specs), spec.label(), reason)
         log.info("[%d/%d] %s (run %s)", number, len(specs), spec.label(), spec.run_id)
         record = execute_run(spec, settings.data_dir, output, settings.predict_test)
         done += 1
@@ -174,5 +158,6 @@ def execute(args: argparse.Namespace) -> int:
             record["training"]["wall_time_s"],
             scores,
         )
+        interruption.after_record()  # a test's planned Ctrl-C (CAMTL_BENCH_INTERRUPT_*)
     print(f"{done} run(s) trained, {len(specs) - done} already finished; records in {output}/")
     return 0

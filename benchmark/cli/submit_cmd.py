@@ -1,6 +1,8 @@
 """`submit`: validate result records and add them to a results folder, never clobbering one.
 
 All files are validated before any is copied, so a batch goes in whole or not at all.
+Validation is ``read_record``'s (schema, plausible numbers), and stricter in one
+point: a record whose run id cannot be checked against its identity is refused.
 A record lands as ``<results>/<run_id>.json`` through an atomic no-replace create; an
 existing record with the same run id is left alone unless it is identical (nothing
 to do) or ``--overwrite`` is given.
@@ -9,15 +11,14 @@ to do) or ``--overwrite`` is given.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from benchmark.errors import BenchmarkError
-from benchmark.results.validate import InvalidRecordError, validate_record
+from benchmark.results.validate import InvalidRecordError, read_record
 
-HELP = "validate result records against the schema and add them to a results folder"
+HELP = "validate result records (schema, run id, plausible numbers) and add them to a folder"
 EPILOG = """examples:
   python -m benchmark submit my_run.json
   python -m benchmark submit runs/*.json --results shared_results
@@ -38,29 +39,26 @@ class Submission:
         return str(self.record["run_id"])
 
 
+UNVERIFIED = ("; submit accepts only records whose run id is the hash of their identity: "
+              "re-run the configuration with this camtl-bench")
+
+
 def read_submission(path: Path) -> Submission:
-    """Read and validate one file; problems name the file and the field."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BenchmarkError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        record = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise InvalidRecordError(str(path), [f"(file): not UTF-8 text ({exc.reason})"]) from exc
-    except json.JSONDecodeError as exc:
-        raise InvalidRecordError(
-            str(path), [f"(file): invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
-        ) from exc
-    validate_record(record, str(path))
-    return Submission(path, raw, record)
+    """Read and validate one file; problems name the file and the field, one line each."""
+    reading = read_record(path)
+    problems = reading.problems + [note + UNVERIFIED for note in reading.notes]
+    if problems or reading.record is None:
+        raise InvalidRecordError(str(path), problems)
+    return Submission(path, reading.raw, reading.record)
 
 
-def _existing(path: Path) -> Any:
+def _holds(dest: Path, submission: Submission) -> bool:
+    """Whether ``dest`` already holds this record (same bytes, or the same valid record)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        existing = read_record(dest)
+    except BenchmarkError:
+        return False
+    return existing.raw == submission.raw or existing.record == submission.record
 
 
 def place(submission: Submission, results: Path, overwrite: bool = False) -> str:
@@ -70,7 +68,7 @@ def place(submission: Submission, results: Path, overwrite: bool = False) -> str
     dest = results / f"{submission.run_id}.json"
     if create_atomic(dest, submission.raw):
         return f"added {dest}"
-    if _existing(dest) == submission.record:
+    if _holds(dest, submission):
         return f"unchanged {dest} (identical record already there)"
     if not overwrite:
         raise BenchmarkError(
@@ -119,7 +117,7 @@ def execute(args: argparse.Namespace) -> int:
             f"{sub.run_id} (from {sub.source})"
             for sub in by_id.values()
             if (results / f"{sub.run_id}.json").exists()
-            and _existing(results / f"{sub.run_id}.json") != sub.record
+            and not _holds(results / f"{sub.run_id}.json", sub)
         ]
         if clashes:
             raise BenchmarkError("nothing was copied:\n" + "\n".join(clashes)

@@ -211,6 +211,22 @@ def file_sha256(path: Path) -> str:
     return _HASHES[key]
 
 
+def split_fingerprint(task: TaskSpec, split: str, data_dir: Path | None) -> str:
+    """What one split is read from, for the run id: ``sha256:<hex>`` of the local file,
+    ``hf:<dataset>@<revision>/<split>`` for the pinned Hub copy, ``missing`` for neither.
+
+    Resolved as ``load_split`` resolves it, so the id names the data training will read.
+    """
+    kind, path = _source(task, split, data_dir, allow_hub=hub_allowed())
+    if kind == "local" and path is not None:
+        return "sha256:" + file_sha256(path)
+    if kind == "hub" and task.hub is not None:
+        hub = task.hub
+        name = f"/{hub.name}" if hub.name else ""
+        return f"hf:{hub.path}{name}@{hub.revision}/{hub.splits[split]}"
+    return "missing"
+
+
 def data_file_hashes(tasks: Sequence[TaskSpec], data_dir: Path | None) -> dict[str, str]:
     """{path relative to the data folder (absolute outside it): sha256} of local files.
 

@@ -14,8 +14,6 @@ import hashlib
 import json
 import logging
 import math
-import os
-import tempfile
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,13 +22,17 @@ from typing import Any
 
 import numpy as np
 
+from benchmark.atomic import atomic_writer, remove_stale_temp_files
 from benchmark.data.examples import Example
+from benchmark.filenames import file_stem
 from benchmark.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
 
 CACHE_FORMAT = 1
 _CHUNK = 4096
+_CLEANED: set[Path] = set()
+"""Cache folders already swept for killed writers' temporary files by this process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,15 +176,11 @@ def _save(path: Path, items: Sequence[TokenizedExample]) -> None:
         "rows_per_example": np.array([len(item.input_ids) for item in items], dtype=np.int64),
         "labels": np.array([item.label for item in items], dtype=np.float64),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if path.parent not in _CLEANED:
+        remove_stale_temp_files(path.parent)
+        _CLEANED.add(path.parent)
+    with atomic_writer(path) as out:
+        np.savez(out, **arrays)
 
 
 def _load(path: Path, expected: int) -> list[TokenizedExample] | None:
@@ -225,7 +223,8 @@ def tokenize_examples(
     if not examples:
         return result
     key = cache_key(examples, task, tokenizer, max_length) if cache_dir is not None else ""
-    path = Path(cache_dir) / f"{task.name}-{key[:24]}.npz" if cache_dir is not None else None
+    name = f"{file_stem(task.name)}-{key[:24]}.npz"
+    path = Path(cache_dir) / name if cache_dir is not None else None
     items = _load(path, len(examples)) if path is not None and path.is_file() else None
     result.cache_hit = items is not None
     if items is None:

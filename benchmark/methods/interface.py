@@ -47,10 +47,21 @@ class Method(ABC):
 
     name: ClassVar[str]
     summary: ClassVar[str]
+    label: ClassVar[str] = ""
+    """How reports name the method's rows ("Houlsby adapters"); records carry it."""
+    family: ClassVar[str | None] = None
+    """One of ``benchmark.families.METHOD_FAMILIES``; reports group and order rows by it."""
+    dependencies: ClassVar[tuple[str, ...]] = ()
+    """Distributions the method relies on beyond the harness (``("adapters",)``): their
+    installed versions are recorded with every run of the method."""
     joint: ClassVar[bool] = True
     """True: one model serves every task. False: the harness trains one model per task."""
     default_sampler: ClassVar[str] = "proportional"
     option_defaults: ClassVar[Mapping[str, Any]] = {}
+    train_options: ClassVar[tuple[str, ...]] = ()
+    """Options that are training settings (``TrainConfig`` fields, e.g. houlsby's
+    ``learning_rate``): plan applies them over the run's training config once, so the run id,
+    tokenization, encoder and record all see the same values."""
 
     def resolve_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """Merge user options over the defaults, refusing names the method does not know."""
@@ -63,6 +74,10 @@ class Method(ABC):
                 )
             merged[key] = value
         return merged
+
+    def train_overrides(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """The resolved options that override training settings (those in ``train_options``)."""
+        return {name: options[name] for name in self.train_options if name in options}
 
     @abstractmethod
     def build_encoder(

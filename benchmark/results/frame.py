@@ -1,8 +1,10 @@
 """Results folders -> one pandas DataFrame (one row per run), the input of every report.
 
 Reading is forgiving per file and strict per format: a file that is not a valid
-record is skipped and listed in ``ResultSet.problems`` (reports show the list), but
-a record of an unknown schema major version stops the load, because a reader that
+record (``benchmark.results.validate.read_record``: schema, verified run id,
+plausible numbers) is skipped and listed in ``ResultSet.problems`` (reports show the
+list), a kept record with a label (a legacy run id) is listed in ``ResultSet.notes``,
+but a record of an unknown schema major version stops the load, because a reader that
 does not know the format cannot say what any of its numbers mean.
 """
 
@@ -19,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from benchmark.errors import BenchmarkError
-from benchmark.results.validate import InvalidRecordError, read_record
+from benchmark.results.validate import read_record
 
 SCORE_PREFIX = "score:"
 """Column prefix of per-task main scores (0..100) in the runs frame."""
@@ -45,12 +47,16 @@ class RecordProblem:
 
 @dataclass
 class ResultSet:
-    """The runs frame, the raw records by run id (for curves and manifests) and problems."""
+    """The runs frame, the raw records by run id (for curves and manifests) and problems.
+
+    ``problems``: files and runs left out; ``notes``: records kept but labelled.
+    """
 
     frame: pd.DataFrame
     records: dict[str, dict[str, Any]]
     problems: list[RecordProblem] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    notes: list[RecordProblem] = field(default_factory=list)
 
 
 def _stable_hash(value: Any, length: int = 8) -> str:
@@ -102,6 +108,8 @@ def _row(record: Mapping[str, Any], source: str) -> dict[str, Any]:
         "run_id": record["run_id"],
         "source": source,
         "method": record["method"],
+        "method_label": record.get("method_label"),
+        "method_family": record.get("method_family"),
         "options_key": _stable_hash(record.get("method_options", {})),
         "suite": record["suite"],
         "tasks": tasks,
@@ -222,12 +230,16 @@ def _summary(problems: list[str], shown: int = 4) -> str:
 def load_results(folders: Iterable[str | Path]) -> ResultSet:
     """Read every ``*.json`` under the folders; invalid files become ``problems``.
 
+    Legacy records (no identity to verify the run id against) are kept and listed
+    in ``notes``.
+
     Raises ``BenchmarkError`` for a folder that does not exist and
     ``UnsupportedSchemaError`` for a record of another schema major version.
     """
     records: list[dict[str, Any]] = []
     sources: list[str] = []
     problems: list[RecordProblem] = []
+    notes: list[RecordProblem] = []
     folder_names: list[str] = []
     for folder in folders:
         folder = Path(folder)
@@ -235,14 +247,17 @@ def load_results(folders: Iterable[str | Path]) -> ResultSet:
             raise BenchmarkError(f"results folder {str(folder)!r} does not exist")
         folder_names.append(str(folder))
         for path in _record_files(folder):
-            try:
-                records.append(read_record(path))
-                sources.append(str(path))
-            except InvalidRecordError as exc:
-                problems.append(RecordProblem(str(path), _summary(exc.problems)))
+            reading = read_record(path)
+            if reading.record is None:
+                problems.append(RecordProblem(reading.source, _summary(reading.problems)))
+                continue
+            records.append(reading.record)
+            sources.append(reading.source)
+            notes += [RecordProblem(reading.source, note) for note in reading.notes]
     result = build_result_set(records, sources)
     result.problems[:0] = problems
     result.sources = folder_names
+    result.notes = notes
     return result
 
 

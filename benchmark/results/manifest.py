@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import platform
 import subprocess
@@ -11,6 +10,8 @@ from importlib import metadata
 from pathlib import Path
 
 import torch
+
+from benchmark.data.loading import file_sha256
 
 PACKAGES = (
     "camtl-bench",
@@ -67,15 +68,15 @@ def hardware() -> dict:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """SHA-256 of a file, hashed once per process while its path, size and mtime stay the same."""
+    return file_sha256(Path(path))
 
 
 def backbone_fingerprint(resolved: str) -> str:
-    """SHA-256 of a local checkpoint's weights, or 'hub:<name>' for a Hub name."""
+    """SHA-256 of a local checkpoint's weights, or 'hub:<name>' for a Hub name.
+
+    Part of every run id (plan computes it), so new weights under the same name retrain.
+    """
     folder = Path(resolved)
     for weights in ("model.safetensors", "pytorch_model.bin"):
         if (folder / weights).exists():

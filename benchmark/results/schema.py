@@ -8,9 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 _NUMBER_MAP = {"type": "object", "additionalProperties": {"type": ["number", "null"]}}
+_COUNT_MAP = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_OPTIONAL_COUNT = {"type": ["integer", "null"], "minimum": 0}
+_TEXT_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
+
+_SCHEDULE_RUN = {
+    "description": "[first step, number of steps]; steps count from 1",
+    "type": "array",
+    "prefixItems": [{"type": "integer", "minimum": 1}, {"type": "integer", "minimum": 1}],
+    "minItems": 2,
+    "maxItems": 2,
+}
+
+_HISTORY_ENTRY = {
+    "type": "object",
+    "required": ["step", "main_scores"],
+    "properties": {
+        "step": {"type": "integer", "minimum": 0},
+        "epoch": {"type": "number", "minimum": 0},
+        "main_scores": _NUMBER_MAP,
+        "train_loss": {"type": ["number", "null"]},
+        "model": {"type": "string"},
+    },
+}
 
 _PARAMETERS = {
     "type": "object",
@@ -31,7 +54,7 @@ _PARAMETERS = {
         "frozen_shared": {"type": "integer", "minimum": 0},
         "trained_per_task": {"type": "number", "minimum": 0},
         "trained_per_task_ratio": {"type": "number", "minimum": 0},
-        "per_task": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "per_task": _COUNT_MAP,
         "definition": {"type": "string"},
     },
 }
@@ -72,11 +95,41 @@ RESULT_SCHEMA: dict[str, Any] = {
     ],
     "properties": {
         "schema_version": {"type": "string", "pattern": r"^1\.\d+$"},
-        "run_id": {"type": "string", "minLength": 8},
+        "run_id": {
+            "description": "16 hex digits: the hash of the run's identity",
+            "type": "string",
+            "pattern": "^[0-9a-f]{16}$",
+        },
         "method": {"type": "string", "minLength": 1},
         "method_options": {"type": "object"},
+        "method_label": {
+            "description": "the method's display label, as reports show it (1.2+)",
+            "type": "string",
+            "minLength": 1,
+        },
+        "method_family": {
+            "description": "single-task, adapter, multi-task, camtl or ablation; null when the "
+            "method declares none (1.2+)",
+            "type": ["string", "null"],
+        },
+        "identity": {
+            "description": "what defines the run; run_id is its identity_hash (schema 1.2+)",
+            "type": "object",
+        },
+        "method_provenance": {
+            "description": "distribution, version and libraries that provided the method (1.2+)",
+            "type": "object",
+            "required": ["distribution", "version"],
+            "properties": {
+                "distribution": {"type": "string"},
+                "version": {"type": "string"},
+                "dependencies": _TEXT_MAP,
+            },
+        },
         "suite": {"type": "string"},
-        "tasks": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "tasks": {
+            "type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True,
+        },
         "skipped_tasks": {
             "type": "array",
             "items": {
@@ -85,6 +138,8 @@ RESULT_SCHEMA: dict[str, Any] = {
                 "properties": {"task": {"type": "string"}, "reason": {"type": "string"}},
             },
         },
+        "diagnostics": {"type": "array", "items": {"type": "string"}},
+        "prediction_files": {"type": "array", "items": {"type": "string"}},
         "seed": {"type": "integer"},
         "backbone": {
             "type": "object",
@@ -94,6 +149,17 @@ RESULT_SCHEMA: dict[str, Any] = {
         "budget": {
             "type": "object",
             "required": ["max_train_samples", "max_eval_samples", "epochs", "batch_size"],
+            "properties": {
+                "max_train_samples": _OPTIONAL_COUNT,
+                "max_eval_samples": _OPTIONAL_COUNT,
+                "epochs": {"type": "number", "minimum": 0},
+                "batch_size": {"type": "integer", "minimum": 1},
+                "max_steps": {"type": ["integer", "null"], "minimum": 1},
+                "max_length": {"type": "integer", "minimum": 1},
+                "learning_rate": {"type": "number", "exclusiveMinimum": 0},
+                "train_examples": _COUNT_MAP,
+                "eval_examples": _COUNT_MAP,
+            },
         },
         "metrics": {"type": "object", "additionalProperties": _NUMBER_MAP},
         "main_scores": _NUMBER_MAP,
@@ -127,13 +193,25 @@ RESULT_SCHEMA: dict[str, Any] = {
                 "sampler": {"type": "string"},
                 "scoring_precision": {"enum": ["fp32", "bf16", "int8", None]},
                 "model_selection": {"enum": ["best", "last"]},
-                "task_schedule": {"type": "object"},
+                "task_schedule": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": _SCHEDULE_RUN},
+                },
+                "selected_steps": _COUNT_MAP,
             },
         },
-        "history": {"type": "array", "items": {"type": "object"}},
+        "history": {"type": "array", "items": _HISTORY_ENTRY},
         "manifest": {
             "type": "object",
             "required": ["packages", "git_commit", "data_files", "hardware", "config", "created"],
+            "properties": {
+                "packages": _TEXT_MAP,
+                "git_commit": {"type": ["string", "null"]},
+                "data_files": _TEXT_MAP,
+                "hardware": {"type": ["object", "string", "null"]},
+                "config": {"type": "object"},
+                "created": {"type": "string"},
+            },
         },
     },
 }

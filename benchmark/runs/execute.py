@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import resource
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,16 +14,20 @@ import torch
 from transformers import AutoTokenizer
 
 from benchmark.data.loading import data_file_hashes, resolve_data_dir
+from benchmark.methods.interface import Method
 from benchmark.methods.registry import get_method
 from benchmark.metrics import main_score, suite_average
 from benchmark.parameters import account_parameters
-from benchmark.results.manifest import backbone_fingerprint, build_manifest
+from benchmark.results.manifest import build_manifest
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import record_path, write_record_atomically
+from benchmark.results.validate import validate_record
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
+from benchmark.runs.inputs import with_inputs
 from benchmark.runs.prepare import TaskData, prepare_tasks
-from benchmark.runs.spec import RunSpec
+from benchmark.runs.spec import RunSpec, identity_hash
 from benchmark.tasks.registry import get_task
+from benchmark.tasks.spec import TaskSpec
 from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet
 from benchmark.training.heads import MultiTaskModel
@@ -31,13 +36,6 @@ from benchmark.training.usage import merge_usage
 from camtl.backbones import resolve_backbone
 
 log = logging.getLogger(__name__)
-
-
-def _train_config(spec: RunSpec, options: dict) -> TrainConfig:
-    """Method options named like training settings (houlsby's learning_rate) override them."""
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
-    overrides = {k: v for k, v in options.items() if k in names}
-    return dataclasses.replace(spec.train, **overrides)
 
 
 def _peak_memory_mb() -> float:
@@ -67,55 +65,111 @@ def _train_group(
     return model, outcome
 
 
+@dataclass
+class TrainedRun:
+    """What training and evaluating one spec produced: everything its record is built from."""
+
+    data: list[TaskData]
+    models: list[MultiTaskModel]
+    outcomes: list[TrainOutcome]
+    diagnostics: list[TaskSpec]
+    diagnostic_metrics: dict[str, dict[str, float]]
+    diagnostic_skips: list[tuple[str, str]]
+    prediction_files: list[str]
+    data_files: dict[str, str]
+    wall_time_s: float
+    peak_memory_mb: float
+
+
 def execute_run(
     spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False
 ) -> dict:
-    """Train and evaluate ``spec`` and write its record; returns the record."""
+    """Train and evaluate ``spec`` and write its record; returns the record.
+
+    A spec that did not come from plan is fingerprinted here first, so its record, too,
+    carries the identity its id is the hash of.
+    """
+    if spec.inputs is None:
+        spec = with_inputs(spec, data_dir)
+    run = train_run(spec, data_dir, output, predict_test)
+    record = build_record(spec, get_method(spec.method), run)
+    write_record_atomically(record_path(Path(output), record["run_id"]), record)
+    return record
+
+
+def train_run(
+    spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False
+) -> TrainedRun:
+    """Load, train, evaluate and score diagnostics (and write test predictions if asked)."""
     started = time.perf_counter()
     method = get_method(spec.method)
-    backbone_path = resolve_backbone(spec.backbone)
-    tokenizer = AutoTokenizer.from_pretrained(backbone_path)
+    cfg = spec.train  # final: plan applied the method's training overrides
+    tokenizer = AutoTokenizer.from_pretrained(resolve_backbone(spec.backbone))
     tasks = [get_task(name) for name in spec.tasks]
     root = resolve_data_dir(data_dir)
-    data = prepare_tasks(tasks, root, tokenizer, spec.train.max_length, spec.budget, spec.seed)
-    cfg = _train_config(spec, spec.method_options)
+    data = prepare_tasks(tasks, root, tokenizer, cfg.max_length, spec.budget, spec.seed)
     pad_id = tokenizer.pad_token_id
     torch.manual_seed(spec.seed)
-    if method.joint:
-        groups = [data]
-    else:
-        groups = [[d] for d in data]
+    groups = [data] if method.joint else [[d] for d in data]
     trained = [_train_group(spec, method, group, cfg, pad_id) for group in groups]
-    outcomes = [o for _, o in trained]
     models = [m for m, _ in trained]
-    metrics = {k: v for o in outcomes for k, v in o.metrics.items()}
-    main_scores = {k: v for o in outcomes for k, v in o.main_scores.items()}
     diagnostics = diagnostic_tasks(spec.suite, spec.tasks)
     diagnostic_metrics, diagnostic_skips = score_diagnostics(
         models, diagnostics, root, tokenizer, cfg
     )
-    metrics.update(diagnostic_metrics)
-    main_scores.update({t: main_score(get_task(t), m) for t, m in diagnostic_metrics.items()})
     prediction_files = []
     if predict_test:
         prediction_files = write_predictions(
             models, diagnostics, root, tokenizer, cfg, output / "predictions" / spec.run_id
         )
-    history = _merge_history(outcomes, [[d.task.name for d in g] for g in groups])
+    return TrainedRun(
+        data=data,
+        models=models,
+        outcomes=[o for _, o in trained],
+        diagnostics=diagnostics,
+        diagnostic_metrics=diagnostic_metrics,
+        diagnostic_skips=diagnostic_skips,
+        prediction_files=prediction_files,
+        data_files=data_file_hashes([*tasks, *diagnostics], root),
+        wall_time_s=time.perf_counter() - started,
+        peak_memory_mb=_peak_memory_mb(),
+    )
+
+
+def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
+    """The result record of a trained spec, checked against the schema before anyone writes it.
+
+    Every training setting in it comes from ``spec.train``, the values the run id hashes.
+    """
+    cfg = spec.train
+    identity = spec.identity()
+    outcomes = run.outcomes
+    metrics = {k: v for o in outcomes for k, v in o.metrics.items()}
+    main_scores = {k: v for o in outcomes for k, v in o.main_scores.items()}
+    metrics.update(run.diagnostic_metrics)
+    main_scores.update(
+        {t: main_score(get_task(t), m) for t, m in run.diagnostic_metrics.items()}
+    )
+    model_tasks = [[t.name for t in m.tasks] for m in run.models]
+    assert spec.inputs is not None  # identity() above has checked it
     record = {
         "schema_version": SCHEMA_VERSION,
-        "run_id": spec.run_id,
+        "run_id": identity_hash(identity),
+        "identity": identity,
         "method": spec.method,
         "method_options": spec.method_options,
+        "method_label": method.label or spec.method,
+        "method_family": method.family,
+        "method_provenance": dict(spec.inputs.method_provenance),
         "suite": spec.suite,
         "tasks": list(spec.tasks),
         "skipped_tasks": [
-            {"task": t, "reason": r} for t, r in [*spec.skipped_tasks, *diagnostic_skips]
+            {"task": t, "reason": r} for t, r in [*spec.skipped_tasks, *run.diagnostic_skips]
         ],
-        "diagnostics": [t.name for t in diagnostics],
-        "prediction_files": prediction_files,
+        "diagnostics": [t.name for t in run.diagnostics],
+        "prediction_files": run.prediction_files,
         "seed": spec.seed,
-        "backbone": {"name": spec.backbone, "fingerprint": backbone_fingerprint(backbone_path)},
+        "backbone": {"name": spec.backbone, "fingerprint": spec.inputs.backbone_weights},
         "budget": {
             **dataclasses.asdict(spec.budget),
             "epochs": cfg.epochs,
@@ -123,21 +177,23 @@ def execute_run(
             "batch_size": cfg.batch_size,
             "max_length": cfg.max_length,
             "learning_rate": cfg.learning_rate,
-            "train_examples": {d.task.name: len(d.train_examples) for d in data},
-            "eval_examples": {d.task.name: sum(len(e.examples) for e in d.eval_sets) for d in data},
+            "train_examples": {d.task.name: len(d.train_examples) for d in run.data},
+            "eval_examples": {
+                d.task.name: sum(len(e.examples) for e in d.eval_sets) for d in run.data
+            },
         },
         "metrics": metrics,
         "main_scores": main_scores,
         "suite_average": _suite_average(spec, main_scores),
         "parameters": account_parameters(
-            method, [(m, [t.name for t in m.tasks]) for m, _ in trained], spec.backbone
+            method, list(zip(run.models, model_tasks, strict=True)), spec.backbone
         ),
         "data_usage": merge_usage([o.data_usage for o in outcomes]),
         "training": {
             "steps": sum(o.steps for o in outcomes),
             "selected_steps": {t: o.selected_step for o in outcomes for t in o.main_scores},
-            "wall_time_s": time.perf_counter() - started,
-            "peak_memory_mb": _peak_memory_mb(),
+            "wall_time_s": run.wall_time_s,
+            "peak_memory_mb": run.peak_memory_mb,
             "precision": cfg.precision,
             "sampler": spec.sampler,
             "scoring_precision": next(
@@ -146,13 +202,12 @@ def execute_run(
             "model_selection": cfg.model_selection,
             "task_schedule": {k: v for o in outcomes for k, v in o.task_schedule.items()},
         },
-        "history": history,
+        "history": _merge_history(outcomes, model_tasks),
         "manifest": build_manifest(
-            {**spec.identity(), "train": dataclasses.asdict(cfg)},
-            data_file_hashes(tasks, root),
+            {**identity, "train": dataclasses.asdict(cfg)}, run.data_files
         ),
     }
-    write_record_atomically(record_path(Path(output), spec.run_id), record)
+    validate_record(record, f"record of run {record['run_id']} ({spec.label()})")
     return record
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
 from benchmark.data.loading import missing_splits, resolve_data_dir
 from benchmark.errors import BenchmarkError, MissingDataError, UnknownNameError
+from benchmark.methods.interface import Method
 from benchmark.methods.registry import discover_methods, get_method
-from benchmark.runs.settings import Settings, resolve_precision
+from benchmark.runs.inputs import with_inputs
+from benchmark.runs.settings import TRAIN_SETTINGS, Settings, resolve_precision
 from benchmark.runs.spec import Budget, RunSpec
 from benchmark.tasks.registry import get_suite, get_task, load_user_tasks
 from benchmark.training.config import TrainConfig
@@ -27,19 +30,32 @@ def default_methods() -> list[str]:
 TRAIN_SPLITS = ("train", "dev")
 
 
-def _train_config(settings: Settings) -> TrainConfig:
-    precision, _ = resolve_precision(settings.precision)
-    return TrainConfig(
-        epochs=settings.epochs,
-        batch_size=settings.batch_size,
-        learning_rate=settings.learning_rate,
-        max_length=settings.max_length,
-        max_steps=settings.max_steps,
-        precision=precision,
-        model_selection=settings.model_selection,
-        evaluations_per_epoch=settings.evaluations_per_epoch,
-        progress=settings.progress,
-    )
+def method_train_config(base: TrainConfig, method: Method, options: dict) -> TrainConfig:
+    """``base`` with the method's declared training overrides (``Method.train_options``).
+
+    The one place they are applied: the spec carries the result, so the run id,
+    tokenization, the encoder and the record see the same values.
+    """
+    overrides = method.train_overrides(options)
+    undeclared = sorted(TRAIN_SETTINGS & set(options) - set(overrides))
+    if undeclared:
+        log.warning(
+            "method %r has option(s) %s named like training settings but not in its "
+            "train_options: they reach build_encoder only and do not change training",
+            method.name,
+            ", ".join(undeclared),
+        )
+    unknown = sorted(set(overrides) - TRAIN_SETTINGS)
+    if unknown:
+        raise BenchmarkError(
+            f"method {method.name!r} lists {unknown} in train_options, which are not training "
+            f"settings (known: {', '.join(sorted(TRAIN_SETTINGS))}); fix the method's "
+            "train_options"
+        )
+    try:
+        return dataclasses.replace(base, **overrides)
+    except BenchmarkError as exc:
+        raise BenchmarkError(f"{exc} (from method {method.name!r}'s options)") from None
 
 
 def selected_tasks(settings: Settings) -> list[str]:
@@ -109,11 +125,14 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
             f"method_options given for methods not being run: {sorted(unknown)} (running {methods})"
         )
     tasks, skipped = check_data(settings, selected)
-    train = _train_config(settings)
+    precision, _ = resolve_precision(settings.precision)
+    base_train = dataclasses.replace(settings.train, precision=precision)
     budget = Budget(settings.max_train_samples, settings.max_eval_samples, settings.train_fraction)
+    data_dir = resolve_data_dir(settings.data_dir)
     specs = []
     for name, method in method_objects.items():
         options = method.resolve_options(settings.method_options.get(name))
+        train = method_train_config(base_train, method, options)
         sampler = settings.sampler or method.default_sampler
         if sampler == "mt-uncertainty" and not method.joint:
             raise BenchmarkError(
@@ -121,18 +140,17 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
                 "needs a joint multi-task method"
             )
         for seed in settings.seeds:
-            specs.append(
-                RunSpec(
-                    method=name,
-                    method_options=options,
-                    suite=suite_of(settings),
-                    tasks=tuple(tasks),
-                    seed=int(seed),
-                    backbone=settings.backbone,
-                    sampler=sampler,
-                    budget=budget,
-                    train=train,
-                    skipped_tasks=tuple(skipped),
-                )
+            spec = RunSpec(
+                method=name,
+                method_options=options,
+                suite=suite_of(settings),
+                tasks=tuple(tasks),
+                seed=int(seed),
+                backbone=settings.backbone,
+                sampler=sampler,
+                budget=budget,
+                train=train,
+                skipped_tasks=tuple(skipped),
             )
+            specs.append(with_inputs(spec, data_dir))  # fingerprints before any training
     return specs

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from benchmark.errors import BenchmarkError, UnknownNameError
+from benchmark.runs.setting_checks import FLAGS_SOURCE, check_setting
+from benchmark.runs.yaml_values import load_yaml
+from benchmark.training.config import TrainConfig
 
 PROFILE_DIR = Path(__file__).resolve().parents[1] / "profiles"
+
+TRAIN_SETTINGS = frozenset(f.name for f in fields(TrainConfig)) - {"precision"}
+"""Training settings: set by their TrainConfig name in profiles, files and flags, and held in
+``Settings.train``. ``precision`` stays a request (auto, fp32, bf16) resolved for the device in
+plan."""
 
 
 @dataclass
@@ -28,31 +36,48 @@ class Settings:
     max_train_samples: int | None = None
     max_eval_samples: int | None = None
     train_fraction: float = 1.0
-    epochs: float = 3.0
-    max_steps: int | None = None
-    batch_size: int = 32
-    max_length: int = 128
-    learning_rate: float = 2e-5
     precision: str = "auto"
-    model_selection: str = "best"
-    evaluations_per_epoch: int = 1
+    train: TrainConfig = field(default_factory=TrainConfig)
+    """The one source of training settings (epochs, batch_size, max_length, ...): plan adds the
+    device's precision and each method's declared overrides, nothing else spells them."""
     sampler: str | None = None
     method_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_tasks: list[str] = field(default_factory=list)
     predict_test: bool = False
     overwrite: bool = False
-    progress: bool = True
     profile: str | None = None
 
     def update(self, values: dict[str, Any], source: str) -> None:
         """Apply ``values`` (from a profile, file or flags), refusing unknown keys."""
-        known = {f.name: f for f in fields(self)}
+        known = {f.name: f for f in fields(self) if f.name != "train"}
+        train_values: dict[str, Any] = {}
         for key, value in values.items():
             key = key.replace("-", "_")
+            check_setting(key, value, source)  # type and range, before anything uses it
+            if key in TRAIN_SETTINGS:
+                if value is not None:
+                    train_values[key] = value
+                continue
             if key not in known:
-                raise UnknownNameError(f"setting in {source}", key, known)
+                raise UnknownNameError(f"setting in {source}", key, setting_names())
             if value is not None:
                 setattr(self, key, value)
+        if train_values:
+            self.train = _replace_train(self.train, train_values, source)
+
+
+def setting_names() -> list[str]:
+    """Every name a profile, config file or flag may set."""
+    own = [f.name for f in fields(Settings) if f.name != "train"]
+    return sorted({*own, *TRAIN_SETTINGS})
+
+
+def _replace_train(train: TrainConfig, values: dict[str, Any], source: str) -> TrainConfig:
+    """One TrainConfig per layer: its checks run on the merged values and name the layer."""
+    try:
+        return replace(train, **values)
+    except BenchmarkError as exc:
+        raise BenchmarkError(f"{exc} (set in {source})") from None
 
 
 def profile_names() -> list[str]:
@@ -62,9 +87,12 @@ def profile_names() -> list[str]:
 def read_yaml_mapping(path: Path, what: str) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping, with the file named in any error."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise BenchmarkError(f"{what} {path} does not exist") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise BenchmarkError(f"{what} {path} cannot be read as UTF-8 text: {reason}") from None
     except yaml.YAMLError as exc:
         raise BenchmarkError(f"{what} {path} is not valid YAML: {exc}") from exc
     if data is None:
@@ -82,11 +110,13 @@ def resolve_settings(
     if profile is not None:
         if profile not in profile_names():
             raise UnknownNameError("profile", profile, profile_names())
-        settings.update(read_yaml_mapping(PROFILE_DIR / f"{profile}.yaml", "profile"), profile)
+        profile_file = PROFILE_DIR / f"{profile}.yaml"
+        settings.update(read_yaml_mapping(profile_file, "profile"), f"profile {profile}")
         settings.profile = profile
     if config_file is not None:
-        settings.update(read_yaml_mapping(Path(config_file), "config file"), config_file)
-    settings.update(flags, "command-line flags")
+        config = read_yaml_mapping(Path(config_file), "config file")
+        settings.update(config, f"config file {config_file}")
+    settings.update(flags, FLAGS_SOURCE)
     return settings
 
 

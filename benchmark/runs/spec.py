@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from benchmark.training.config import TrainConfig
+
+IDENTITY_PARTS = (
+    "method", "method_options", "method_release", "suite", "tasks", "task_specs", "data",
+    "backbone", "backbone_weights", "train", "budget", "sampler", "seed",
+)
+"""The named parts of a run's identity; a changed part is what a retrain's log names."""
 
 
 @dataclass(frozen=True)
@@ -20,8 +27,27 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class RunInputs:
+    """Fingerprints of what a run reads, taken in plan so a dry run shows the real ids.
+
+    ``task_specs``: task -> hash of its declaration; ``data``: task -> split -> fingerprint of
+    the file or Hub revision it is read from; ``backbone_weights``: the weights' fingerprint;
+    ``method_provenance``: the distribution, version and libraries providing the method.
+    """
+
+    task_specs: Mapping[str, str]
+    data: Mapping[str, Mapping[str, str]]
+    backbone_weights: str
+    method_provenance: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class RunSpec:
-    """Everything that determines a run's result. Its hash is the run id."""
+    """Everything that determines a run's result. Its hash is the run id.
+
+    ``inputs`` is filled by ``benchmark.runs.inputs.with_inputs`` (plan does it for every spec);
+    a spec without it has no identity yet.
+    """
 
     method: str
     method_options: dict[str, Any]
@@ -33,22 +59,37 @@ class RunSpec:
     budget: Budget
     train: TrainConfig
     skipped_tasks: tuple[tuple[str, str], ...] = field(default=())
+    inputs: RunInputs | None = None
 
     def identity(self) -> dict[str, Any]:
-        """The fields that define the run (progress bars and similar excluded)."""
+        """The parts that define the run, as plain JSON values (progress bars excluded)."""
+        if self.inputs is None:
+            raise ValueError(
+                f"run spec {self.label()} has no input fingerprints; "
+                "pass it through benchmark.runs.inputs.with_inputs first"
+            )
         train = asdict(self.train)
         train.pop("progress", None)
-        return {
+        provenance = self.inputs.method_provenance
+        identity = {
             "method": self.method,
             "method_options": self.method_options,
+            "method_release": {
+                "distribution": provenance.get("distribution"),
+                "version": provenance.get("version"),
+            },
             "suite": self.suite,
             "tasks": list(self.tasks),
-            "seed": self.seed,
+            "task_specs": dict(self.inputs.task_specs),
+            "data": {task: dict(splits) for task, splits in self.inputs.data.items()},
             "backbone": self.backbone,
-            "sampler": self.sampler,
-            "budget": asdict(self.budget),
+            "backbone_weights": self.inputs.backbone_weights,
             "train": train,
+            "budget": asdict(self.budget),
+            "sampler": self.sampler,
+            "seed": self.seed,
         }
+        return json.loads(json.dumps(identity, sort_keys=True, default=str))
 
     @property
     def run_id(self) -> str:
@@ -62,3 +103,38 @@ def identity_hash(identity: dict[str, Any]) -> str:
     """The run id of an identity: a canonical JSON hash, so a record's id can be re-checked."""
     blob = json.dumps(identity, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def identity_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """What differs between two identities, one entry per part: ``"data: rte/train"``,
+    ``"backbone weights"``, ``"train: learning_rate"``."""
+    changes = []
+    for part in sorted(set(old) | set(new), key=_part_order):
+        before, after = old.get(part), new.get(part)
+        if before == after:
+            continue
+        inner = _changed_paths(before, after)
+        name = part.replace("_", " ")
+        changes.append(f"{name}: {', '.join(inner)}" if inner else name)
+    return changes
+
+
+def _part_order(part: str) -> tuple[int, str]:
+    known = IDENTITY_PARTS.index(part) if part in IDENTITY_PARTS else len(IDENTITY_PARTS)
+    return known, part
+
+
+def _changed_paths(before: Any, after: Any) -> list[str]:
+    """Slash-joined keys under which two nested mappings differ; [] for plain values."""
+    if not isinstance(before, Mapping) or not isinstance(after, Mapping):
+        return []
+    paths = []
+    for key in sorted(set(before) | set(after)):
+        if before.get(key) == after.get(key):
+            continue
+        inner = _changed_paths(before.get(key), after.get(key))
+        if inner:
+            paths.extend(f"{key}/{path}" for path in inner)
+        else:
+            paths.append(str(key))
+    return paths

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Literal
+
+NOT_IN_DEFINITION = ("description", "display_name")
+"""Wording only: editing it changes no result, so it is left out of ``definition_hash``."""
 
 TaskType = Literal["classification", "regression", "multiple_choice"]
 """How a task is scored by its head.
@@ -115,6 +120,22 @@ class TaskSpec:
     def title(self) -> str:
         """The task's name as the benchmark papers print it (``SST-2``)."""
         return self.display_name or self.name
+
+    def definition_hash(self) -> str:
+        """SHA-256 of the declaration as canonical JSON: part of every run id that uses the task.
+
+        Fields, labels (in order: the second is F1's positive class), metrics, splits, reader
+        and sources count; the wording (``NOT_IN_DEFINITION``) and a local source's folder do
+        not, since where the files live is not a result: their content enters the run id as
+        the data fingerprint.
+        """
+        declaration = asdict(self)
+        for name in NOT_IN_DEFINITION:
+            declaration.pop(name)
+        if declaration["local"] is not None:
+            declaration["local"].pop("folder")
+        blob = json.dumps(declaration, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
 
     @property
     def num_outputs(self) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 from safetensors.torch import load_model, save_model
 
+from benchmark.atomic import atomic_target, atomic_write_json
 from benchmark.errors import BenchmarkError
 from benchmark.methods.registry import get_method
 from benchmark.tasks.registry import get_task
@@ -32,8 +33,8 @@ def save_checkpoint(
     max_length: int,
 ) -> Path:
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    save_model(model, str(folder / WEIGHTS_FILE))
+    with atomic_target(folder / WEIGHTS_FILE) as temp:
+        save_model(model, str(temp))
     meta = {
         "method": method,
         "method_options": dict(options),
@@ -41,7 +42,7 @@ def save_checkpoint(
         "max_length": max_length,
         "tasks": [t.name for t in model.tasks],
     }
-    (folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    atomic_write_json(folder / META_FILE, meta, sort_keys=False)
     return folder
 
 

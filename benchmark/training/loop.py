@@ -1,13 +1,16 @@
 """The one training loop, for single-task and multi-task training alike.
 
-Accelerate owns device placement and mixed precision; the sampler decides which
-examples form each batch; the loop steps, clips, schedules, evaluates on every
-task's dev split a fixed number of times per epoch, and keeps the best (or last)
-evaluation as the run's result.
+Accelerate owns device placement, with one ``Accelerator`` per process
+(``process_accelerator``); each run applies its own precision (fp32 or bf16 autocast),
+so runs of both precisions share a process. The sampler decides which examples form
+each batch; the loop steps, clips, schedules, evaluates on every task's dev split a
+fixed number of times per epoch, and keeps the best (or last) evaluation as the run's
+result.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import os
@@ -21,12 +24,13 @@ from accelerate import Accelerator
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from benchmark import interruption
 from benchmark.data.collate import collate
 from benchmark.data.tokenize import TokenizedExample
 from benchmark.errors import TrainingError
 from benchmark.metrics import main_score
 from benchmark.training.config import TrainConfig
-from benchmark.training.evaluate import EvalSet, evaluate
+from benchmark.training.evaluate import EvalSet, autocast_for, evaluate
 from benchmark.training.heads import MultiTaskModel, multitask_loss
 from benchmark.training.samplers import SamplerContext, make_sampler
 from benchmark.training.uncertainty import UncertaintyScorer
@@ -66,6 +70,26 @@ def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer
     return torch.optim.AdamW(groups, lr=cfg.learning_rate)
 
 
+@functools.cache
+def process_accelerator() -> Accelerator:
+    """The process's one ``Accelerator``: device placement (and, later, data parallelism).
+
+    Accelerate keeps its state in process-wide singletons and refuses another mixed
+    precision once one is set: with an ``Accelerator`` per run, a process that trained an
+    fp32 run could not train a bf16 run, nor the reverse. So this accelerator carries no
+    precision; ``train_and_evaluate`` applies each run's own with ``autocast_for``.
+    """
+    try:
+        return Accelerator(mixed_precision="no", cpu=not torch.cuda.is_available())
+    except ValueError as exc:  # other code in this process set up accelerate with a precision
+        raise TrainingError(
+            f"accelerate was already set up in this process by other code ({exc}); the "
+            "training loop applies each run's precision itself (TrainConfig.precision), so "
+            "create no Accelerator with mixed_precision before training, or train in a new "
+            "process"
+        ) from exc
+
+
 def _set_determinism(enabled: bool) -> None:
     """Deterministic kernels (warn-only where an op has none, e.g. some CUDA kernels)."""
     if enabled:
@@ -89,12 +113,28 @@ def train_and_evaluate(
                 f"task {task.name!r} has an empty training set; check the data files or raise "
                 "--max-train-samples"
             )
+    interruption.check_environment()
+    accelerator = process_accelerator()
+    try:
+        return _train(
+            accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed, pad_token_id
+        )
+    finally:
+        accelerator.free_memory()  # it outlives the run: let go of this run's model and optimizer
+
+
+def _train(
+    accelerator: Accelerator,
+    model: MultiTaskModel,
+    train_sets: Sequence[Sequence[TokenizedExample]],
+    eval_sets: Sequence[EvalSet],
+    cfg: TrainConfig,
+    sampler_name: str,
+    seed: int,
+    pad_token_id: int,
+) -> TrainOutcome:
     started = time.perf_counter()
     _set_determinism(cfg.deterministic)
-    accelerator = Accelerator(
-        mixed_precision="bf16" if cfg.precision == "bf16" else "no",
-        cpu=not torch.cuda.is_available(),
-    )
     torch.manual_seed(seed)
     sampler = make_sampler(
         sampler_name,
@@ -140,7 +180,7 @@ def train_and_evaluate(
                 usage.record_seen(batch_items)
             items = [(task, train_sets[task][index]) for task, index in batch_items]
             batch = {k: v.to(accelerator.device) for k, v in collate(items, pad_token_id).items()}
-            with accelerator.autocast():
+            with autocast_for(cfg.precision, accelerator.device):  # this run's precision
                 loss = multitask_loss(model(batch), batch, model.tasks)
             if not torch.isfinite(loss):
                 tasks_in_batch = sorted({names[t] for t, _ in batch_items})
@@ -160,6 +200,7 @@ def train_and_evaluate(
             running_loss += loss.item()
             loss_count += 1
             bar.update(1)
+            interruption.after_step()
             if step in eval_points:
                 metrics = evaluate(
                     model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision

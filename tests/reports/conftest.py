@@ -1,15 +1,16 @@
-"""Result records built in the tests, valid against RESULT_SCHEMA, for reports to read.
+"""Result records built in the tests, valid and plausible, for reports to read.
 
-``make_record`` writes what the harness writes; ``smoke_results`` is the folder the
-browser test reads: the folder named by ``CAMTL_SMOKE_RESULTS`` when a smoke run
+``make_record`` writes what the harness writes (an identity whose hash is the run id,
+counts and steps the budget allows, the runner's suite average); ``smoke_results`` is
+the folder the browser test reads: the folder named by ``CAMTL_SMOKE_RESULTS`` when a smoke run
 produced one (``python -m benchmark run --suite glue --profile smoke``), else records
 built here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import math
 import os
 import statistics
 from collections.abc import Callable, Mapping
@@ -19,11 +20,30 @@ from typing import Any
 
 import pytest
 
+from benchmark.errors import UnknownNameError
+from benchmark.metrics import suite_average as runner_suite_average
+from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.validate import validate_record
+from benchmark.runs.spec import identity_hash
 
 BACKBONE = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "f" * 64}
 BUDGET = {"max_train_samples": 64, "max_eval_samples": 32, "epochs": 1, "batch_size": 8,
           "max_length": 128, "learning_rate": 2e-5}
+
+
+AVAILABLE = 50
+"""Training examples per task (at most the budget's max_train_samples): ratios of 0.02 steps
+are exact."""
+
+
+def _auto_suite_average(suite: str, scores: Mapping[str, float | None]) -> float | None:
+    """What the runner records: the registered suite's average (None if a task is missing);
+    for a suite this process does not know (a user suite), the mean of the scores."""
+    try:
+        return runner_suite_average(suite, scores)
+    except UnknownNameError:
+        present = [v for v in scores.values() if v is not None]
+        return statistics.fmean(present) if len(present) == len(scores) else None
 
 
 def _schedule(tasks: list[str], steps: int) -> dict[str, list[list[int]]]:
@@ -54,10 +74,15 @@ def build_record(
     params: Mapping[str, Any] | None = None,
     data_ratio: float = 0.66,
     suite_average: float | None | str = "auto",
-    steps: int = 20,
+    steps: int | None = None,
     created: str = "2025-01-01T00:00:00+00:00",
+    legacy: bool = False,
 ) -> dict[str, Any]:
-    """A schema-valid record; ``suite_average='auto'`` = mean of scores, None if one is None."""
+    """A valid, plausible record; ``suite_average='auto'`` is what the runner would record.
+
+    ``steps=None``: one epoch of a proportional sampler over the budget. ``legacy``:
+    a schema 1.0 record without ``identity`` (its run id cannot be verified).
+    """
     scores = dict(scores if scores is not None else {"rte": 70.0, "mrpc": 80.0})
     tasks = list(scores)
     budget = dict(budget or BUDGET)
@@ -65,8 +90,7 @@ def build_record(
         budget["train_fraction"] = train_fraction
     backbone = dict(backbone or BACKBONE)
     if suite_average == "auto":
-        present = [v for v in scores.values() if v is not None]
-        suite_average = statistics.fmean(present) if len(present) == len(scores) else None
+        suite_average = _auto_suite_average(suite, scores)
     n_backbone = 22_700_000
     trainable = int(n_backbone * 0.5) if params is None else params["trainable"]
     parameters = {
@@ -78,14 +102,28 @@ def build_record(
     parameters.update(params or {})
     config = {"method": method, "seed": seed, "suite": suite, "tasks": tasks,
               "backbone": backbone, "budget": budget}
-    run_id = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:16]
-    usage = {t: {"available": 64, "updated": round(64 * data_ratio), "seen": 80,
-                 "ratio": round(64 * data_ratio) / 64} for t in tasks}
-    total = {"available": 64 * len(tasks), "updated": round(64 * data_ratio) * len(tasks),
-             "seen": 80 * len(tasks), "ratio": data_ratio}
+    sampler = "mt-uncertainty" if method.startswith("camtl") else "proportional"
+    identity = {
+        "method": method, "method_options": {}, "suite": suite, "tasks": tasks, "seed": seed,
+        "backbone": backbone["name"], "sampler": sampler,
+        "budget": {"max_train_samples": budget.get("max_train_samples"),
+                   "max_eval_samples": budget.get("max_eval_samples"),
+                   "train_fraction": budget.get("train_fraction", 1.0)},
+        "train": {k: budget.get(k) for k in ("epochs", "batch_size", "max_length",
+                                              "learning_rate")},
+    }
+    available = min(AVAILABLE, budget.get("max_train_samples") or AVAILABLE)
+    updated = round(available * data_ratio)
+    if steps is None:
+        batches = math.ceil(available / budget["batch_size"])
+        steps = math.ceil(budget["epochs"] * len(tasks) * batches)
+    usage = {t: {"available": available, "updated": updated, "seen": available,
+                 "ratio": updated / available} for t in tasks}
+    total = {"available": available * len(tasks), "updated": updated * len(tasks),
+             "seen": available * len(tasks), "ratio": updated / available}
     record = {
-        "schema_version": "1.0",
-        "run_id": run_id,
+        "schema_version": "1.0" if legacy else SCHEMA_VERSION,
+        "run_id": identity_hash(identity),
         "method": method,
         "method_options": {},
         "suite": suite,
@@ -101,7 +139,7 @@ def build_record(
         "data_usage": {"per_task": usage, "overall": total, "definition": "updated / available"},
         "training": {
             "steps": steps, "wall_time_s": 12.5, "peak_memory_mb": 900.0, "precision": "fp32",
-            "sampler": "mt-uncertainty" if method.startswith("camtl") else "proportional",
+            "sampler": sampler,
             "model_selection": "best", "task_schedule": _schedule(tasks, steps),
         },
         "history": [
@@ -119,6 +157,8 @@ def build_record(
             "created": created,
         },
     }
+    if not legacy:
+        record["identity"] = identity
     validate_record(record)
     return record
 

@@ -76,13 +76,13 @@ def test_submit_refuses_to_clobber(tmp_path, make_record, capsys):
     dest_dir.mkdir()
     existing = _write(dest_dir / f"{record['run_id']}.json", record)
     before = (dest_dir / f"{record['run_id']}.json").read_bytes()
-    changed = dict(record, suite_average=12.0)
+    changed = dict(record, training={**record["training"], "wall_time_s": 99.0})
     source = _write(tmp_path / "changed.json", changed)
     assert main(["submit", source, "--results", str(dest_dir)]) == USER_ERROR_EXIT_CODE
     assert "--overwrite" in capsys.readouterr().err
     assert (dest_dir / f"{record['run_id']}.json").read_bytes() == before
     assert main(["submit", source, "--results", str(dest_dir), "--overwrite"]) == 0
-    assert json.loads(open(existing).read())["suite_average"] == 12.0
+    assert json.loads(open(existing).read())["training"]["wall_time_s"] == 99.0
     assert [p.name for p in dest_dir.iterdir()] == [f"{record['run_id']}.json"]  # no temp left
 
 

@@ -61,7 +61,7 @@ def test_same_run_in_two_folders_counts_once(tmp_path, make_record, write_record
     record = make_record()
     a = write_records(tmp_path / "a", [record])
     b = write_records(tmp_path / "b", [record])
-    changed = dict(record, suite_average=1.0)
+    changed = dict(record, training={**record["training"], "wall_time_s": 99.0})
     c = write_records(tmp_path / "c", [changed])
     result = load_results([a, b, c])
     assert len(result.frame) == 1

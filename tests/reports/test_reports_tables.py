@@ -7,6 +7,7 @@ import math
 import pytest
 
 from benchmark.results.frame import build_result_set
+from benchmark.tasks.registry import get_suite
 from reports.tables import (
     ablation_tables,
     adaptation_tables,
@@ -150,16 +151,18 @@ def test_no_adaptation_table_without_fractions(make_record):
 
 
 def test_suite_averages(make_record):
-    records = [make_record("camtl", s, {"rte": 70.0 + 2 * s, "mrpc": 80.0}) for s in (1, 2)]
-    records += [make_record("camtl", s, {"cb": 60.0, "copa": 62.0 + 2 * s}, suite="superglue")
-                for s in (1, 2)]
-    records += [make_record("stl", 1, {"rte": 70.0, "mrpc": 60.0}, suite_average=None)]
+    glue, superglue = get_suite("glue"), get_suite("superglue")
+    records = [make_record("camtl", s, {**dict.fromkeys(glue, 80.0), "rte": 62.0 + 9 * s})
+               for s in (1, 2)]
+    records += [make_record("camtl", s, {**dict.fromkeys(superglue, 60.0), "copa": 60.0 + 8 * s},
+                            suite="superglue") for s in (1, 2)]
+    records += [make_record("stl", 1, {"rte": 70.0, "mrpc": 60.0})]  # glue incomplete: null
     [table] = suite_tables(build_result_set(records).frame)
     assert [c.label for c in table.columns] == ["glue", "superglue"]
     shown = table.display()
-    # glue: (72 + 80) / 2 = 76 and 77; superglue: (60 + 64) / 2 = 62 and 63.
-    assert shown.loc["CA-MTL", "glue"] == "76.5 ± 0.7"
-    assert shown.loc["CA-MTL", "superglue"] == "62.5 ± 0.7"
+    # glue: (8 x 80 + 71) / 9 = 79 and (8 x 80 + 80) / 9 = 80; superglue: 61 and 62.
+    assert shown.loc["CA-MTL", "glue"] == "79.5 ± 0.7"
+    assert shown.loc["CA-MTL", "superglue"] == "61.5 ± 0.7"
     assert shown.loc["Single-task fine-tuning", "glue"] == "—"
     assert "suite_average is null" in table.cell("stl", "suite:glue").note
 

@@ -34,10 +34,14 @@ class BiasOnlyEncoder(Encoder):
 
 class BitFit(Method):
     name = "bitfit"
+    label = "BitFit (bias terms only)"
+    family = "multi-task"
+    dependencies = ("transformers",)
     summary = "BitFit: shared frozen BERT, only bias terms and task heads trained"
     joint = True
     default_sampler = "proportional"
     option_defaults = {"learning_rate": 1e-3}
+    train_options = ("learning_rate",)  # this option is a training setting: it overrides it
 
     def build_encoder(
         self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int

@@ -1,0 +1,108 @@
+"""Three-way verdicts on a paper's claims, from intervals rather than point gaps.
+
+A claim says a difference lies on one side of a threshold (``CA-MTL − STL > 0``).
+The measured interval either lies entirely on that side (supported), entirely on the
+other (contradicted), or straddles it (inconclusive: this budget and these seeds cannot
+tell). Before any of that, both methods must have learned: if either is at its trivial
+baseline on most tasks, the difference is between two kinds of noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from benchmark.errors import BenchmarkError
+from benchmark.stats.bootstrap import Interval
+
+Direction = Literal["greater", "less"]
+
+
+class Verdict(StrEnum):
+    """The verdict labels, as the report prints them."""
+
+    SUPPORTED = "supported"
+    CONTRADICTED = "contradicted"
+    INCONCLUSIVE = "inconclusive"
+    DID_NOT_LEARN = "inconclusive (did not learn at this budget)"
+    DEFINITION_DEPENDENT = "definition-dependent"
+
+
+@dataclass(frozen=True)
+class ClaimVerdict:
+    """A verdict, the evidence it rests on, and whether the published number fits it."""
+
+    verdict: Verdict
+    reason: str
+    interval: Interval | None = None
+    published: float | None = None
+    published_inside: bool | None = None
+    """Whether the published magnitude lies inside the interval; None without one."""
+    measured: float | None = None
+    """The measured figure where there is no interval (exact and definition-dependent)."""
+
+
+def _check_direction(direction: str) -> None:
+    if direction not in ("greater", "less"):
+        raise BenchmarkError(f"claimed direction {direction!r} is neither 'greater' nor "
+                             f"'less'; say on which side of the threshold the claim lies")
+
+
+def learning_failures(at_baseline: Mapping[str, Mapping[str, bool]]) -> dict[str, int]:
+    """Methods at baseline on more than half of their tasks, with how many tasks."""
+    return {method: sum(flags.values()) for method, flags in at_baseline.items()
+            if flags and sum(flags.values()) > len(flags) / 2}
+
+
+def judge_difference(interval: Interval, direction: Direction = "greater", *,
+                     threshold: float = 0.0, published: float | None = None,
+                     at_baseline: Mapping[str, Mapping[str, bool]] | None = None
+                     ) -> ClaimVerdict:
+    """The verdict on "Δ is ``direction`` than ``threshold``" from Δ's interval.
+
+    ``published``: the paper's value of Δ (+2.8 for "+2.8 points"), checked against the
+    interval but never deciding the verdict. ``at_baseline``: method -> task -> whether
+    that method is at its trivial baseline there (``trivial.baseline_flags``).
+    """
+    _check_direction(direction)
+    inside = None if published is None else interval.contains(published)
+    failed = learning_failures(at_baseline or {})
+    if failed:
+        which = "; ".join(f"{m} at baseline on {n}/{len(at_baseline[m])} tasks"  # type: ignore[index]
+                          for m, n in failed.items())
+        return ClaimVerdict(Verdict.DID_NOT_LEARN, which, interval, published, inside)
+    above, below = interval.low > threshold, interval.high < threshold
+    on_claimed, on_other = (above, below) if direction == "greater" else (below, above)
+    side = ">" if direction == "greater" else "<"
+    if on_claimed:
+        verdict, reason = Verdict.SUPPORTED, f"the whole interval is {side} {threshold:g}"
+    elif on_other:
+        verdict, reason = (Verdict.CONTRADICTED,
+                           f"the whole interval is on the other side of {threshold:g}")
+    else:
+        verdict, reason = Verdict.INCONCLUSIVE, f"the interval includes {threshold:g}"
+    return ClaimVerdict(verdict, reason, interval, published, inside)
+
+
+def judge_exact(value: float, direction: Direction = "greater", *, threshold: float = 0.0,
+                published: float | None = None) -> ClaimVerdict:
+    """A deterministic figure (a parameter count): no interval, so no inconclusive."""
+    _check_direction(direction)
+    holds = value > threshold if direction == "greater" else value < threshold
+    side = ">" if direction == "greater" else "<"
+    return ClaimVerdict(Verdict.SUPPORTED if holds else Verdict.CONTRADICTED,
+                        f"{value:g} {side if holds else 'is not ' + side} {threshold:g} "
+                        f"(exact)", published=published, measured=float(value))
+
+
+def definition_dependent(measured: float, definition: str,
+                         published: float | None = None) -> ClaimVerdict:
+    """A claim whose number depends on a definition the paper does not give ("around 66%
+    of the data used"): no verdict, the number with the definition it was measured by."""
+    if not definition.strip():
+        raise BenchmarkError("a definition-dependent figure needs the definition it was "
+                             "measured by; describe it in the definition argument")
+    return ClaimVerdict(Verdict.DEFINITION_DEPENDENT, f"measured as {definition}",
+                        published=published, measured=float(measured))

@@ -1,0 +1,86 @@
+"""Every verdict case on synthetic intervals and baseline flags."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmark.errors import BenchmarkError
+from benchmark.stats import (
+    Verdict,
+    definition_dependent,
+    judge_difference,
+    judge_exact,
+)
+from benchmark.stats.bootstrap import Interval
+
+
+def _delta(low: float, high: float) -> Interval:
+    return Interval((low + high) / 2, low, high, 0.95, 2000, 0)
+
+
+LEARNED = {"camtl": {"rte": False, "cola": False, "sst2": True},
+           "stl": {"rte": False, "cola": False, "sst2": False}}
+
+
+@pytest.mark.parametrize(("low", "high", "direction", "expected"), [
+    (0.4, 2.9, "greater", Verdict.SUPPORTED),
+    (-2.9, -0.4, "greater", Verdict.CONTRADICTED),
+    (-0.4, 2.9, "greater", Verdict.INCONCLUSIVE),
+    (0.0, 2.9, "greater", Verdict.INCONCLUSIVE),  # touching the threshold is not beyond it
+    (-2.9, -0.4, "less", Verdict.SUPPORTED),
+    (0.4, 2.9, "less", Verdict.CONTRADICTED),
+])
+def test_three_way_verdict_from_the_side_the_interval_lies_on(low, high, direction,
+                                                             expected) -> None:
+    result = judge_difference(_delta(low, high), direction, at_baseline=LEARNED)
+    assert result.verdict is expected
+    assert result.interval == _delta(low, high)
+
+
+def test_a_threshold_other_than_zero() -> None:
+    # "competitive": within one point of the best other method
+    assert judge_difference(_delta(-0.8, 0.5), threshold=-1.0).verdict is Verdict.SUPPORTED
+    assert judge_difference(_delta(-3.0, -1.2), threshold=-1.0).verdict is (
+        Verdict.CONTRADICTED)
+
+
+def test_published_magnitude_is_checked_against_the_interval_not_the_verdict() -> None:
+    inside = judge_difference(_delta(0.5, 3.0), published=2.8)
+    outside = judge_difference(_delta(0.5, 2.0), published=2.8)
+    assert inside.published_inside is True and outside.published_inside is False
+    assert inside.verdict is outside.verdict is Verdict.SUPPORTED
+    assert judge_difference(_delta(0.5, 2.0)).published_inside is None
+
+
+def test_methods_at_baseline_on_most_tasks_did_not_learn() -> None:
+    flags = {"camtl": {"rte": True, "cola": True, "sst2": False},
+             "stl": {"rte": False, "cola": False, "sst2": False}}
+    result = judge_difference(_delta(0.4, 2.9), at_baseline=flags, published=1.0)
+    assert result.verdict is Verdict.DID_NOT_LEARN
+    assert result.verdict == "inconclusive (did not learn at this budget)"
+    assert "camtl at baseline on 2/3 tasks" in result.reason
+    assert result.published_inside is True
+    # at baseline on exactly half the tasks is not "most"
+    half = {"camtl": {"rte": True, "cola": False}, "stl": {"rte": False, "cola": False}}
+    assert judge_difference(_delta(0.4, 2.9), at_baseline=half).verdict is Verdict.SUPPORTED
+
+
+def test_exact_figures_have_no_inconclusive() -> None:
+    assert judge_exact(-1.5e7, "less").verdict is Verdict.SUPPORTED
+    assert judge_exact(0.0, "less").verdict is Verdict.CONTRADICTED
+    assert judge_exact(5.9, "greater", threshold=4.6, published=5.6).measured == 5.9
+
+
+def test_definition_dependent_figures_carry_their_definition() -> None:
+    result = definition_dependent(71.2, "share of training examples drawn at least once",
+                                  published=66.0)
+    assert result.verdict is Verdict.DEFINITION_DEPENDENT
+    assert "drawn at least once" in result.reason
+    assert (result.measured, result.published, result.interval) == (71.2, 66.0, None)
+    with pytest.raises(BenchmarkError, match="definition"):
+        definition_dependent(71.2, " ")
+
+
+def test_an_unknown_direction_is_named() -> None:
+    with pytest.raises(BenchmarkError, match="neither 'greater' nor 'less'"):
+        judge_difference(_delta(0.4, 2.9), "above")  # type: ignore[arg-type]
