@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,29 +114,38 @@ def task_scores(table: Table) -> Figure | None:
                   table.scale.short(), _png(fig))
 
 
-def decode_schedule(runs: Iterable[Iterable[int]], steps: int) -> np.ndarray:
-    """Run-length ``[[start, length], ...]`` -> 0/1 per step over ``steps`` steps."""
-    flags = np.zeros(max(steps, 0), dtype=float)
+def window_counts(runs: Iterable[Iterable[int]], edges: Sequence[int]) -> list[int]:
+    """Steps of run-length ``[[first step, count], ...]`` inside each window ``[a, b)`` of edges.
+
+    Interval arithmetic, nothing allocated per step: a run's length costs nothing,
+    however large the record says it is.
+    """
+    windows = list(zip(edges[:-1], edges[1:], strict=True))
+    counts = [0] * len(windows)
     for start, length in runs:
-        flags[max(int(start), 0):max(int(start) + int(length), 0)] = 1.0
-    return flags
+        first, end = int(start), int(start) + int(length)
+        for i, (a, b) in enumerate(windows):
+            counts[i] += max(0, min(end, b) - max(first, a))
+    return counts
 
 
 def task_shares(record: Mapping[str, Any], bins: int = 20) -> pd.DataFrame:
-    """Each task's share of the task slots per window of training (rows: window start step)."""
-    training = record["training"]
-    schedule = training.get("task_schedule") or {}
-    steps = int(training.get("steps") or 0)
-    if not schedule or steps <= 0:
+    """Each task's share of the task slots per window of training (rows: window start step).
+
+    The windows span the steps the schedule holds (steps count from 1), never a step
+    count the record merely claims.
+    """
+    schedule = record["training"].get("task_schedule") or {}
+    runs = [(int(start), int(length)) for entries in schedule.values() for start, length in entries]
+    if not runs:
         return pd.DataFrame()
-    bins = max(1, min(bins, steps))
-    edges = np.linspace(0, steps, bins + 1).astype(int)
-    windows = list(zip(edges[:-1], edges[1:], strict=True))
-    counts = {}
-    for task, runs in schedule.items():
-        flags = decode_schedule(runs, steps)
-        counts[task] = [flags[a:b].sum() for a, b in windows]
-    frame = pd.DataFrame(counts, index=pd.Index(edges[:-1], name="step"))
+    last = max(start + length - 1 for start, length in runs)
+    if last < 1:
+        return pd.DataFrame()
+    bins = min(bins, last)
+    edges = [int(e) for e in np.linspace(1, last + 1, bins + 1)]
+    counts = {task: window_counts(entries, edges) for task, entries in schedule.items()}
+    frame = pd.DataFrame(counts, index=pd.Index(edges[:-1], name="step"), dtype=float)
     totals = frame.sum(axis=1).replace(0, np.nan)
     return frame.div(totals, axis=0).fillna(0.0)
 

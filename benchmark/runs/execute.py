@@ -100,7 +100,10 @@ def execute_run(
 def train_run(
     spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False
 ) -> TrainedRun:
-    """Load, train, evaluate and score diagnostics (and write test predictions if asked)."""
+    """Load, train, evaluate and score diagnostics (and write test predictions if asked).
+
+    ``spec`` must carry its input fingerprints (plan's specs do; see ``with_inputs``).
+    """
     started = time.perf_counter()
     method = get_method(spec.method)
     cfg = spec.train  # final: plan applied the method's training overrides

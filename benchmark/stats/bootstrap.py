@@ -133,11 +133,15 @@ def percentile_interval(estimate: float, samples: np.ndarray, *, level: float,
                     dict(per_task or {}))
 
 
-def _check_settings(n_resamples: int, level: float) -> None:
+def _check_resamples(n_resamples: int) -> None:
     if not isinstance(n_resamples, int | np.integer) or n_resamples < MIN_RESAMPLES:
         raise BenchmarkError(
             f"n_resamples={n_resamples!r}: the ends of an interval need at least "
             f"{MIN_RESAMPLES} resamples; use the default {DEFAULT_RESAMPLES}")
+
+
+def _check_settings(n_resamples: int, level: float) -> None:
+    _check_resamples(n_resamples)
     if not 0 < level < 1:
         raise BenchmarkError(f"level={level!r} is not a coverage in (0, 1); use 0.95 for a "
                              f"95% interval")
@@ -184,7 +188,7 @@ def resample_scores(configs: Mapping[str, Predictions], tasks: Mapping[str, Task
     Reproducible: the same inputs and ``seed`` give the same draws. Tasks in ``tasks``
     are scored; a run's predictions for other tasks are ignored.
     """
-    _check_settings(n_resamples, 0.5)
+    _check_resamples(n_resamples)
     arrays = _prediction_arrays(configs, tasks)
     seed_sets = [tuple(by_seed) for by_seed in arrays.values()]
     paired = all(set(s) == set(seed_sets[0]) for s in seed_sets)
@@ -208,9 +212,9 @@ def resample_scores(configs: Mapping[str, Predictions], tasks: Mapping[str, Task
         chunk = max(1, _CHUNK_ELEMENTS // len(evaluation.gold))
         for start in range(0, n_resamples, chunk):
             rows = min(chunk, n_resamples - start)
+            idx = evaluation.draw(rng, rows)
             for name, by_seed in arrays.items():
                 for j, by_task in enumerate(by_seed.values()):
-                    idx = evaluation.draw(rng, rows)
                     per_seed[name][j, start:start + rows] = evaluation.score(by_task[task], idx)
         for name, by_seed in arrays.items():
             full[name][task] = float(np.mean([evaluation.score(p[task])[0]

@@ -8,6 +8,7 @@ and a comparison between such methods compares noise.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -51,8 +52,9 @@ def trivial_baseline(task: TaskEval, task_type: str, train_labels: Sequence[Any]
     """The trivial predictor's score on the task's evaluation examples, with an interval
     from resampling those examples (it has no seeds)."""
     predictions = trivial_predictions(task_type, train_labels, len(task.gold))
-    return bootstrap_score({"trivial": {"baseline": predictions}}, {"baseline": task},
-                           n_resamples=n_resamples, level=level, seed=seed, name="trivial")
+    scored = bootstrap_score({"trivial": {"baseline": predictions}}, {"baseline": task},
+                             n_resamples=n_resamples, level=level, seed=seed, name="trivial")
+    return replace(scored, per_task={})
 
 
 def at_baseline(method: Interval, baseline: Interval) -> bool:

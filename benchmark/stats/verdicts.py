@@ -50,9 +50,10 @@ def _check_direction(direction: str) -> None:
                              f"'less'; say on which side of the threshold the claim lies")
 
 
-def learning_failures(at_baseline: Mapping[str, Mapping[str, bool]]) -> dict[str, int]:
-    """Methods at baseline on more than half of their tasks, with how many tasks."""
-    return {method: sum(flags.values()) for method, flags in at_baseline.items()
+def learning_failures(at_baseline: Mapping[str, Mapping[str, bool]]) -> dict[str, str]:
+    """Methods at baseline on more than half of their tasks, with "k/n" of those tasks."""
+    return {method: f"{sum(flags.values())}/{len(flags)}"
+            for method, flags in at_baseline.items()
             if flags and sum(flags.values()) > len(flags) / 2}
 
 
@@ -70,8 +71,7 @@ def judge_difference(interval: Interval, direction: Direction = "greater", *,
     inside = None if published is None else interval.contains(published)
     failed = learning_failures(at_baseline or {})
     if failed:
-        which = "; ".join(f"{m} at baseline on {n}/{len(at_baseline[m])} tasks"  # type: ignore[index]
-                          for m, n in failed.items())
+        which = "; ".join(f"{m} at baseline on {share} tasks" for m, share in failed.items())
         return ClaimVerdict(Verdict.DID_NOT_LEARN, which, interval, published, inside)
     above, below = interval.low > threshold, interval.high < threshold
     on_claimed, on_other = (above, below) if direction == "greater" else (below, above)

@@ -7,7 +7,6 @@ import pytest
 
 from benchmark.results.frame import build_result_set
 from reports.plots import (
-    decode_schedule,
     learning_curves,
     pareto_front,
     safe_label,
@@ -15,6 +14,7 @@ from reports.plots import (
     score_vs_parameters,
     task_scores,
     task_shares,
+    window_counts,
 )
 from reports.tables import comparison_tables
 
@@ -26,15 +26,27 @@ def test_pareto_front():
     assert pareto_front(points) == [(1.0, 60.0), (5.0, 78.0), (50.0, 82.0)]
 
 
-def test_decode_schedule_and_shares(make_record):
-    assert decode_schedule([[0, 2], [5, 1]], 7).tolist() == [1, 1, 0, 0, 0, 1, 0]
+def test_window_counts_and_shares(make_record):
+    assert window_counts([[1, 2], [6, 1]], [1, 4, 8]) == [2, 1]
+    assert window_counts([[3, 10]], [1, 5, 9]) == [2, 4]  # steps past the windows are not counted
     record = make_record(steps=10)
-    record["training"]["task_schedule"] = {"rte": [[0, 10]], "mrpc": [[5, 5]]}
+    record["training"]["task_schedule"] = {"rte": [[1, 10]], "mrpc": [[6, 5]]}
     shares = task_shares(record, bins=2)
-    assert shares.index.tolist() == [0, 5]
-    assert shares.loc[0].tolist() == [1.0, 0.0]
-    assert shares.loc[5].tolist() == [0.5, 0.5]
+    assert shares.index.tolist() == [1, 6]
+    assert shares.loc[1].tolist() == [1.0, 0.0]
+    assert shares.loc[6].tolist() == [0.5, 0.5]
     assert np.allclose(shares.sum(axis=1), 1.0)
+
+
+def test_shares_allocate_by_the_schedule_not_the_claimed_steps(make_record):
+    """A claimed 10^13 steps (or a run that long) costs as much as any other record."""
+    record = make_record(steps=10)
+    record["training"]["steps"] = 10**13
+    record["training"]["task_schedule"] = {"rte": [[1, 10**13]], "mrpc": [[1, 5]]}
+    shares = task_shares(record)  # np.zeros(10**13) before: a MemoryError
+    assert len(shares) == 20 and shares.index[0] == 1
+    assert shares.loc[1, "mrpc"] == pytest.approx(5 / (5 + 5 * 10**11))
+    assert shares.iloc[1:]["mrpc"].sum() == 0.0
 
 
 @pytest.mark.parametrize("text, shown", [("a$b$", r"a\$b\$"), ("_hidden", "\u200b_hidden")])

@@ -70,7 +70,7 @@ def test_run_id_is_the_hash_of_the_identity(make_record):
     record = make_record()
     record["identity"]["seed"] = 99
     assert record_problems(record) == [
-        f"identity.seed: 99 but the record says 1",
+        "identity.seed: 99 but the record says 1",
         f"run_id: {record['run_id']} is not the hash of the record's identity "
         f"({identity_hash(record['identity'])}); the record or its id was changed after the run",
     ]
@@ -118,7 +118,7 @@ def test_read_record_names_file_and_line(tmp_path, make_record):
 def test_read_record_refuses_repeated_keys(tmp_path, make_record):
     text = json.dumps(make_record(), indent=1)
     path = tmp_path / "r.json"
-    path.write_text(text.replace('"seed": 1,', '"seed": 1, "seed": 2,', 1))
+    path.write_text(text.replace('"seed": 1,', '"seed": 1, "seed": 1,', 1))  # same value too
     reading = read_record(path)
     assert reading.record is None
     assert reading.problems == ["(file): key 'seed' appears more than once in one object; a "

@@ -126,7 +126,8 @@ def test_accelerate_set_up_with_a_precision_by_other_code_is_refused_clearly():
     script = textwrap.dedent(
         """
         from accelerate import Accelerator
-                from benchmark.training.loop import process_accelerator
+        from benchmark.errors import TrainingError
+        from benchmark.training.loop import process_accelerator
 
         Accelerator(mixed_precision="bf16", cpu=True)
         try:

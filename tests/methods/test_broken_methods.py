@@ -1,0 +1,30 @@
+"""A method that breaks one rule fails the battery on that rule, and only that rule."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmark.conformance import check_method
+
+EXPECTED = {
+    "broken-frozen": ("frozen-weights-untouched", "embeddings.word_embeddings.weight"),
+    "broken-shape": ("forward-shape", "expected [12, 64] (one pooled vector per row"),
+    "broken-unlabelled": ("declares-label-and-family", "label is not set"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_broken_method_fails_naming_the_rule(name, broken_plugin_registered, conformance_context):
+    results = check_method(name, conformance_context)
+    failed = {r.rule: r.reason for r in results if r.status == "FAIL"}
+    rule, phrase = EXPECTED[name]
+    assert list(failed) == [rule], [r.line() for r in results]
+    assert phrase in failed[rule]
+
+
+def test_rules_after_a_failed_prerequisite_are_skipped(broken_plugin_registered,
+                                                       conformance_context):
+    results = {r.rule: r for r in check_method("broken-shape", conformance_context)}
+    assert results["loads"].status == "PASS" and results["options-resolve"].status == "PASS"
+    assert results["learns"].status == "SKIP"
+    assert results["learns"].reason == "needs forward-shape"
