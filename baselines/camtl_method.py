@@ -10,6 +10,7 @@ from benchmark.methods.interface import Encoder, Method
 from benchmark.tasks.spec import TaskSpec
 from camtl import CaMtlConfig, CaMtlEncoder
 from camtl.backbones import resolve_backbone
+from camtl.loading import SUPPORTED_MODEL_TYPES
 
 
 class CaMtl(Method):
@@ -21,6 +22,7 @@ class CaMtl(Method):
     summary = "CA-MTL: conditional attention/LN/adapter, half frozen, MT-Uncertainty sampling"
     joint = True
     default_sampler = "mt-uncertainty"
+    backbone_model_types = SUPPORTED_MODEL_TYPES
     recipe: ClassVar[str] = "auto"
     components: ClassVar[dict[str, bool]] = {
         "conditional_attention": True,

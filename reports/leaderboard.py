@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from benchmark.results.frame import GROUP_KEYS, SCORE_PREFIX
+from benchmark.tasks.suite_naming import is_task_set
 from reports.cells import Cell, Column
 from reports.labels import method_identities, method_label, suite_order
 
@@ -60,6 +61,12 @@ _VALUES = {
 }
 
 
+def _no_suite_average(suite: str) -> str:
+    if is_task_set(suite):
+        return "no suite average: a hand-picked task set, named by its tasks"
+    return "suite_average is null: a task of the suite is missing"
+
+
 def leaderboard_entries(frame: pd.DataFrame) -> list[Entry]:
     """Group runs by configuration; mark cells with fewer seeds than the best-covered row."""
     if frame.empty:
@@ -74,8 +81,8 @@ def leaderboard_entries(frame: pd.DataFrame) -> list[Entry]:
             found = [(float(_VALUES[column.key](r)), int(r["seed"])) for _, r in runs.iterrows()]
             found = [f for f in found if not math.isnan(f[0])]
             note = "" if found else (
-                "suite_average is null: a task of the suite is missing"
-                if column.key == "suite_average" else "no value")
+                _no_suite_average(first["suite"]) if column.key == "suite_average"
+                else "no value")
             cells[column.key] = Cell(tuple(f[0] for f in found), tuple(f[1] for f in found),
                                      column.kind, note=note)
         entries.append(Entry(

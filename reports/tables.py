@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from benchmark.results.frame import SCORE_PREFIX
+from benchmark.tasks.suite_naming import is_task_set
 from reports.cells import Cell, Column
 from reports.labels import (
     ABLATION_LADDER,
@@ -192,8 +193,19 @@ def _method_rows(
     return rows, labels
 
 
-def _score_columns(tasks: Sequence[str]) -> list[tuple[Column, ValueFn]]:
-    return [(Column(SCORE_PREFIX + t, t, "score"), _task_score(t)) for t in tasks]
+def _task_titles(runs: pd.DataFrame) -> dict[str, str]:
+    """Task -> the name its records print (``SST-2``, a user task's display_name)."""
+    titles: dict[str, str] = {}
+    for recorded in runs.get("task_titles", pd.Series(dtype=object)):
+        if isinstance(recorded, dict):
+            for task, title in recorded.items():
+                titles.setdefault(task, title)
+    return titles
+
+
+def _score_columns(tasks: Sequence[str], runs: pd.DataFrame) -> list[tuple[Column, ValueFn]]:
+    titles = _task_titles(runs)
+    return [(Column(SCORE_PREFIX + t, titles.get(t, t), "score"), _task_score(t)) for t in tasks]
 
 
 def _average_column(tasks: Sequence[str]) -> tuple[Column, ValueFn]:
@@ -243,8 +255,8 @@ def ablation_tables(frame: pd.DataFrame) -> list[Table]:
         rows, labels = _method_rows(runs, variants, identities, ladder=True)
         spread = Column("task_std", "σ tasks", "score",
                         "population std of the task scores, per seed, then mean ± std over seeds")
-        columns = [*_score_columns(tasks), _average_column(tasks), (spread, _task_spread(tasks)),
-                   _data_column()]
+        columns = [*_score_columns(tasks, runs), _average_column(tasks),
+                   (spread, _task_spread(tasks)), _data_column()]
         tables.append(_build(
             kind="ablation", slug=_slug("ablation", suite, str(i)),
             title=f"Ablation ladder ({suite} dev)",
@@ -278,7 +290,7 @@ def comparison_tables(frame: pd.DataFrame) -> list[Table]:
                     "parameters.trained_per_task_ratio × 100: trainable / T, over backbone"),
              _column("params_trained_per_task_ratio", 100.0)),
         ]
-        columns = [*params, *_score_columns(tasks), _average_column(tasks), _data_column()]
+        columns = [*params, *_score_columns(tasks, runs), _average_column(tasks), _data_column()]
         tables.append(_build(
             kind="comparison", slug=_slug("comparison", suite, str(i)),
             title=f"Method comparison ({suite} dev)",
@@ -300,6 +312,8 @@ def suite_tables(frame: pd.DataFrame) -> list[Table]:
     """Table 3: each suite's recorded ``suite_average`` (null when a suite task is missing)."""
     tables = []
     frame = full_data_runs(frame)
+    if not frame.empty:  # a suite named by its task list (tasks:a+b) has no suite average
+        frame = frame[~frame["suite"].map(is_task_set)]
     keys = ["backbone", "backbone_fingerprint", "budget_key"]
     for i, (_, scale_runs) in enumerate(_scales(frame, keys)):
         suites = suite_order(scale_runs["suite"])

@@ -3,16 +3,28 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from benchmark.runs.settings import profile_names
 
 HELP = "list suites, tasks, methods, samplers or profiles"
-EPILOG = "examples:\n  python -m benchmark list methods\n  python -m benchmark list tasks"
+EPILOG = """examples:
+  python -m benchmark list methods
+  python -m benchmark list tasks
+  python -m benchmark list tasks --user-tasks examples/user_task/tasks.yaml
+"""
 KINDS = ("suites", "tasks", "methods", "samplers", "profiles")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("kind", choices=KINDS, nargs="?", default="methods")
+    parser.add_argument(
+        "--user-tasks",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="YAML file declaring your own tasks: listed with the built-in ones (repeatable)",
+    )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -42,13 +54,22 @@ def execute(args: argparse.Namespace) -> int:
     if args.kind == "profiles":
         print("\n".join(profile_names()))
         return 0
-    from benchmark.tasks.registry import get_suite, get_task, suite_names, task_names
+    from benchmark.tasks.registry import (
+        get_suite,
+        get_task,
+        load_user_tasks,
+        suite_names,
+        task_names,
+    )
 
+    for path in args.user_tasks:
+        load_user_tasks(Path(path))  # a mistake in the file is a DataError naming its line
     if args.kind == "suites":
         for suite in suite_names():
             print(f"{suite:16} {', '.join(get_suite(suite))}")
         return 0
     for name in task_names():
         task = get_task(name)
-        print(f"{name:12} {task.suite:10} {task.task_type:16} main={task.main_score}")
+        title = f"  ({task.title})" if task.title != name else ""
+        print(f"{name:12} {task.suite:10} {task.task_type:16} main={task.main_score}{title}")
     return 0

@@ -45,8 +45,9 @@ def load(args: argparse.Namespace) -> ResultSet:
     for problem in [*result.problems, *result.notes]:
         print(f"warning: {problem.source}: {problem.message}", file=sys.stderr)
     if result.problems and args.strict:
-        raise BenchmarkError(f"{len(result.problems)} file(s) left out (see the warnings); "
-                             "nothing was written. Fix or remove them, or drop --strict.")
+        raise BenchmarkError(f"{len(result.problems)} file(s) or run(s) left out (see the "
+                             "warnings); nothing was written. Fix or remove them, or drop "
+                             "--strict.")
     if result.frame.empty:
         folders = ", ".join(args.results or ["results"])
         raise BenchmarkError(f"no valid result records in {folders}; run `python -m benchmark "

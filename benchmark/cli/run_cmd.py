@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from benchmark import interruption
 from benchmark.atomic import remove_stale_temp_files
 from benchmark.errors import BenchmarkError
 from benchmark.results.store import finished_record
 from benchmark.runs.settings import profile_names, resolve_settings, setting_names
+from benchmark.runs.yaml_values import parse_scalar
 
 HELP = "train and evaluate methods on a suite and write result records"
 EPILOG = """examples:
@@ -102,8 +102,27 @@ def _method_options(pairs: list[str]) -> dict[str, dict[str, Any]]:
         method, dot, name = key.partition(".")
         if not sep or not dot or not method or not name:
             raise BenchmarkError(f"--method-option {pair!r} must look like METHOD.KEY=VALUE")
-        options.setdefault(method, {})[name] = yaml.safe_load(value)
+        options.setdefault(method, {})[name] = parse_scalar(value, f"--method-option {key}")
     return options
+
+
+def check_output_folder(output: Path) -> None:
+    """``--output`` must be a folder this user can write records to (or one that can be made)."""
+    existing = next((p for p in (output, *output.absolute().parents) if p.exists()), None)
+    if output.exists() and not output.is_dir():
+        raise BenchmarkError(
+            f"--output {output} is a file, not a results folder; pass a folder (a new one is "
+            "created), e.g. --output results"
+        )
+    if existing is not None and not existing.is_dir():
+        raise BenchmarkError(
+            f"--output {output} cannot be created: {existing} is a file; pass a folder path"
+        )
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise BenchmarkError(
+            f"--output {output}: {existing} is not writable by this user; pass a folder you "
+            "can write to, e.g. --output results"
+        )
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -114,12 +133,16 @@ def execute(args: argparse.Namespace) -> int:
     if args.no_progress:
         flags["progress"] = False
     from benchmark.runs.plan import plan_runs  # imports torch: only when running
+    from benchmark.runs.preflight import check_first_rows
 
     settings = resolve_settings(args.profile, args.config, flags)
-    specs = plan_runs(settings)
     output = Path(settings.output)
+    check_output_folder(output)  # before planning: a bad --output must not wait for training
+    specs = plan_runs(settings)
+    check_first_rows(settings, specs)  # a bad row stops the run (and a dry run) here
     if args.dry_run:
-        print(f"{len(specs)} run(s) -> {output}/")
+        suite = specs[0].suite if specs else "-"
+        print(f"{len(specs)} run(s) of suite {suite} -> {output}/ (first rows of every split read)")
         for spec in specs:
             state = "done" if finished_record(output, spec.run_id, spec.identity()) else "todo"
             print(f"  {spec.run_id}  [{state}]  {spec.label()}  sampler={spec.sampler}")

@@ -105,10 +105,11 @@ def build_context(workdir: Path, backbone: str | None = None) -> ConformanceCont
         backbone = build_tiny_backbone(folder)
     try:
         tokenizer = AutoTokenizer.from_pretrained(resolve_backbone(backbone))
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # missing folder, or not a valid Hub name
         raise BenchmarkError(
-            f"cannot load a tokenizer for backbone {backbone!r}: {exc}. Give a local BERT "
-            "checkpoint folder, or leave --backbone out to check on a tiny random BERT."
+            f"cannot load a tokenizer for backbone {backbone!r} ({str(exc).rstrip('.')}). Give "
+            "a local BERT checkpoint folder, or leave --backbone out to check on a tiny random "
+            "BERT."
         ) from exc
     tasks = tuple(get_task(name) for name in TASK_NAMES)
     return ConformanceContext(

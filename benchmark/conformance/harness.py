@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from benchmark.conformance.context import TASK_NAMES, ConformanceContext
 from benchmark.conformance.rule import ConformanceFailure
+from benchmark.methods.registry import method_provenance
 from benchmark.results.validate import record_problems
 from benchmark.runs.execute import execute_run
 from benchmark.runs.spec import Budget, RunSpec
@@ -30,7 +31,8 @@ def run_spec(name: str, ctx: ConformanceContext) -> RunSpec:
 
 
 def runs_through_the_harness(name: str, ctx: ConformanceContext) -> None:
-    """Train, evaluate and record one run; the record validates and says who made it."""
+    """Train, evaluate and record one run; the record validates and says who made it:
+    label, family, and the distribution, version and declared libraries of the method."""
     cls = type(ctx.method(name))
     output = ctx.scratch("results")
     spec = run_spec(name, ctx)
@@ -40,7 +42,11 @@ def runs_through_the_harness(name: str, ctx: ConformanceContext) -> None:
         raise ConformanceFailure("the record does not validate: " + "; ".join(problems[:4]))
     if not (output / f"{record['run_id']}.json").is_file():
         raise ConformanceFailure(f"no record file {record['run_id']}.json was written")
-    expected = {"method_label": cls.label or name, "method_family": cls.family}
+    expected = {
+        "method_label": cls.label or name,
+        "method_family": cls.family,
+        "method_provenance": method_provenance(name),
+    }
     for key, value in expected.items():
         if record.get(key) != value:
             raise ConformanceFailure(f"record {key} is {record.get(key)!r}, expected {value!r}")

@@ -87,19 +87,41 @@ def read_tsv(
     return _named_rows(split, path, header, columns, "tab")
 
 
+def _csv_rows(reader: Any, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each non-blank csv row. A row spanning several lines is an
+    error naming the line its quote opened on: an unterminated quote would otherwise merge
+    the rows after it into one garbled example."""
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "end of data" in str(exc):
+                raise DataError(
+                    "unterminated quote: a quoted field opened on this line never closes",
+                    str(path), start) from None
+            raise DataError(f"malformed CSV: {exc}", str(path), start) from None
+        end = reader.line_num
+        if end > start:
+            raise DataError(
+                f"a quoted field runs over lines {start}-{end} (an unterminated quote?); "
+                "close the quote, or write text with line breaks as jsonl",
+                str(path), start)
+        if row and any(c.strip() for c in row):
+            yield start, row
+        start = end + 1
+
+
 def read_csv(
     path: Path, header: bool = True, columns: Sequence[str] | None = None
 ) -> Iterator[tuple[int, Row]]:
     """Rows of a standard (quoted) comma-separated file, for user tasks."""
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        cells = (
-            (reader.line_num, row) for row in reader if row and any(c.strip() for c in row)
-        )
+        reader = csv.reader(handle, strict=True)
         try:
-            yield from _named_rows(cells, path, header, columns, "comma")
-        except csv.Error as exc:
-            raise DataError(f"malformed CSV: {exc}", str(path), reader.line_num) from None
+            yield from _named_rows(_csv_rows(reader, path), path, header, columns, "comma")
         except UnicodeDecodeError as exc:
             raise DataError(f"not valid UTF-8 ({exc.reason})", str(path)) from None
 

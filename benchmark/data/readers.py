@@ -69,7 +69,7 @@ def get_field(record: Mapping[str, Any], name: str, ctx: RowContext, kind: type 
         if not isinstance(value, Mapping) or part not in value:
             if default is not _MISSING:
                 return default
-            raise ctx.error("missing", label)
+            raise ctx.error(missing_field(value, ctx, top=value is record), label)
         value = value[part]
     if kind is int and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         value = int(value)
@@ -77,6 +77,41 @@ def get_field(record: Mapping[str, Any], name: str, ctx: RowContext, kind: type 
                              (kind is int and isinstance(value, bool))):
         raise ctx.error(f"expected {kind.__name__}, found {value!r}", label)
     return value
+
+
+def _looks_like_data(names: list[str], ctx: RowContext) -> bool:
+    """A header row holding a label, a number or a sentence was probably the first example."""
+    labels = set(ctx.task.labels or ())
+    def data_like(cell: str) -> bool:
+        try:
+            float(cell)
+            return True
+        except ValueError:
+            return cell in labels or " " in cell.strip()
+    return any(data_like(n) for n in names)
+
+
+def missing_field(found: Any, ctx: RowContext, top: bool = True) -> str:
+    """Why a field is missing, with the fields the row has; for a csv/tsv file read with a
+    header, the header it came from (and whether that line looked like data instead)."""
+    if not isinstance(found, Mapping):
+        return "missing"
+    names = [str(k) for k in found]
+    local = ctx.task.local
+    tabular = top and local is not None and local.format in ("tsv", "csv") and \
+        not ctx.path.startswith("hf://")
+    if not tabular:
+        return f"missing (the row's fields: {', '.join(names) or 'none'})"
+    assert local is not None
+    if local.columns.get(ctx.split) or local.columns.get("*"):
+        return f"missing from the declared columns ({', '.join(names)})"
+    message = f"missing; the file's columns (its header line) are {', '.join(names)}"
+    if _looks_like_data(names, ctx):
+        message += (
+            ". That first line looks like data, not a header: if the file has no header row, "
+            "declare header: false and the column names in columns"
+        )
+    return message
 
 
 def source_index(record: Mapping[str, Any], ctx: RowContext) -> int | str:
@@ -106,7 +141,9 @@ def read_label(record: Mapping[str, Any], ctx: RowContext) -> int | float | None
     raw = get_field(record, task.label_field, ctx, default=None)
     if raw is None or (isinstance(raw, str) and raw == "" and not ctx.labelled_split):
         if ctx.labelled_split:
-            raise ctx.error("missing label", task.label_field)
+            absent = task.label_field not in record and "." not in task.label_field
+            why = missing_field(record, ctx) if absent else "missing"
+            raise ctx.error(why.replace("missing", "missing label", 1), task.label_field)
         return None
     if task.task_type == "regression":
         try:

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 
 from benchmark.errors import BenchmarkError
 from benchmark.tasks.spec import TaskSpec
+from benchmark.value_types import describe, fits, kind_of
 
 ENTRY_POINT_GROUP = "camtl_bench.methods"
 """Installed packages register methods under this entry-point group."""
@@ -57,7 +58,13 @@ class Method(ABC):
     joint: ClassVar[bool] = True
     """True: one model serves every task. False: the harness trains one model per task."""
     default_sampler: ClassVar[str] = "proportional"
+    backbone_model_types: ClassVar[tuple[str, ...]] = ("bert",)
+    """``model_type`` values of the backbones the encoder can be built on; plan refuses others
+    before anything loads."""
     option_defaults: ClassVar[Mapping[str, Any]] = {}
+    option_types: ClassVar[Mapping[str, Any]] = {}
+    """Optional declared type of an option (``float``, ``int | None``, ``(int, float)``);
+    an option without one must have its default's type (an int default takes ints only)."""
     train_options: ClassVar[tuple[str, ...]] = ()
     """Options that are training settings (``TrainConfig`` fields, e.g. houlsby's
     ``learning_rate``): plan applies them over the run's training config once, so the run id,
@@ -72,8 +79,22 @@ class Method(ABC):
                 raise BenchmarkError(
                     f"method {self.name!r} has no option {key!r} (known options: {known})"
                 )
+            self.check_option(key, value)
             merged[key] = value
         return merged
+
+    def check_option(self, key: str, value: Any) -> None:
+        """Refuse a value of the wrong type (``bottleneck=2.5``, ``learning_rate=abc``, NaN)
+        before it trains something other than the record says."""
+        default = self.option_defaults.get(key)
+        expected = self.option_types.get(key, Any if default is None else type(default))
+        if fits(value, expected):
+            return
+        example = default if default is not None else "VALUE"
+        raise BenchmarkError(
+            f"method {self.name!r} option {key!r} is {kind_of(value)} ({value!r}), expected "
+            f"{describe(expected)}; e.g. --method-option {self.name}.{key}={example}"
+        )
 
     def train_overrides(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """The resolved options that override training settings (those in ``train_options``)."""

@@ -114,6 +114,7 @@ def _row(record: Mapping[str, Any], source: str) -> dict[str, Any]:
         "suite": record["suite"],
         "tasks": tasks,
         "tasks_key": ",".join(tasks),
+        "task_titles": dict(record.get("task_titles") or {}),
         "n_tasks": len(tasks),
         "seed": int(record["seed"]),
         "backbone": record["backbone"]["name"],

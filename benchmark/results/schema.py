@@ -107,6 +107,12 @@ RESULT_SCHEMA: dict[str, Any] = {
             "type": "string",
             "minLength": 1,
         },
+        "task_titles": {
+            "description": "task -> its name as reports print it (SST-2, a user task's "
+            "display_name) (1.2+)",
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+        },
         "method_family": {
             "description": "single-task, adapter, multi-task, camtl or ablation; null when the "
             "method declares none (1.2+)",

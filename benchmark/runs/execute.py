@@ -26,7 +26,7 @@ from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_pre
 from benchmark.runs.inputs import with_inputs
 from benchmark.runs.prepare import TaskData, prepare_tasks
 from benchmark.runs.spec import RunSpec, identity_hash
-from benchmark.tasks.registry import get_task
+from benchmark.tasks.registry import get_task, suite_names
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet
@@ -166,6 +166,7 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
         "method_provenance": dict(spec.inputs.method_provenance),
         "suite": spec.suite,
         "tasks": list(spec.tasks),
+        "task_titles": {t.name: t.title for t in [*(d.task for d in run.data), *run.diagnostics]},
         "skipped_tasks": [
             {"task": t, "reason": r} for t, r in [*spec.skipped_tasks, *run.diagnostic_skips]
         ],
@@ -215,8 +216,8 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
 
 
 def _suite_average(spec: RunSpec, main_scores: dict[str, float]) -> float | None:
-    if spec.suite == "custom" or spec.skipped_tasks:
-        return None
+    if spec.suite not in suite_names() or spec.skipped_tasks:
+        return None  # a task-set suite (tasks:a+b) has no average
     return suite_average(spec.suite, main_scores)
 
 

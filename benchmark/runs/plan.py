@@ -10,10 +10,13 @@ from benchmark.data.loading import missing_splits, resolve_data_dir
 from benchmark.errors import BenchmarkError, MissingDataError, UnknownNameError
 from benchmark.methods.interface import Method
 from benchmark.methods.registry import discover_methods, get_method
+from benchmark.runs.backbone_check import check_backbone
 from benchmark.runs.inputs import with_inputs
 from benchmark.runs.settings import TRAIN_SETTINGS, Settings, resolve_precision
 from benchmark.runs.spec import Budget, RunSpec
 from benchmark.tasks.registry import get_suite, get_task, load_user_tasks
+from benchmark.tasks.suite_naming import suite_for_tasks
+from benchmark.tasks.user import declared_at
 from benchmark.training.config import TrainConfig
 from benchmark.training.samplers import SAMPLERS
 
@@ -71,12 +74,17 @@ def selected_tasks(settings: Settings) -> list[str]:
 
 
 def suite_of(settings: Settings) -> str:
-    """The suite a run belongs to: --suite, or "custom" for a hand-picked task list."""
+    """The suite a run belongs to: --suite; for --tasks, the suite they all declare, else
+    one named by the sorted task list (``tasks:mrpc+sst2``), see ``suite_for_tasks``."""
     if settings.tasks:
-        if settings.suite and set(settings.tasks) <= set(get_suite(settings.suite)):
-            return settings.suite
-        return "custom"
+        return suite_for_tasks(settings.tasks, settings.suite)
     return settings.suite or "glue"
+
+
+def _declared(task: str, split: str) -> str:
+    """`` (declared at tasks.yaml:7)`` for a user task's file, else nothing."""
+    where = declared_at(task, split)
+    return f" (declared at {where})" if where else ""
 
 
 def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
@@ -85,11 +93,19 @@ def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tu
     missing = missing_splits([get_task(t) for t in tasks], TRAIN_SPLITS, data_dir)
     if not missing:
         return tasks, []
-    lines = "\n".join(f"  - {task} {split}: looked for {where}" for task, split, where in missing)
+    lines = "\n".join(
+        f"  - {task} {split}: looked for {where}{_declared(task, split)}"
+        for task, split, where in missing
+    )
     if not settings.skip_unavailable:
+        declared = all(_declared(task, split) for task, split, _ in missing)
+        fix = (
+            "Fix the file paths in the user task file (relative to it)"
+            if declared
+            else "Point --data-dir (or CAMTL_BENCH_DATA) at a folder in the GLUE/SuperGLUE layout"
+        )
         raise MissingDataError(
-            f"{len({m[0] for m in missing})} task(s) lack data files:\n{lines}\n"
-            "Point --data-dir (or CAMTL_BENCH_DATA) at a folder in the GLUE/SuperGLUE layout, "
+            f"{len({m[0] for m in missing})} task(s) lack data files:\n{lines}\n{fix}, "
             "or pass --skip-unavailable to run the other tasks and record these as skipped."
         )
     reasons: dict[str, str] = {}
@@ -107,6 +123,7 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
     selected = selected_tasks(settings)  # names first: cheap, and the likeliest typo
     methods = settings.methods or default_methods()
     method_objects = {name: get_method(name) for name in methods}
+    check_backbone(settings.backbone, method_objects)  # before any tokenizer or weights load
     if settings.sampler is not None and settings.sampler not in SAMPLERS:
         raise UnknownNameError("sampler", settings.sampler, SAMPLERS)
     if not settings.seeds:

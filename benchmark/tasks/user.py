@@ -27,6 +27,14 @@ SPLITS = ("train", "dev", "test")
 RESERVED_SUITES = {"glue", "superglue", "glue+superglue"}
 DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("pearson", "spearman")}
 
+_DECLARED_AT: dict[tuple[str, str], str] = {}
+"""(task, split) -> ``tasks.yaml:7``: where a user task's file is declared, for messages."""
+
+
+def declared_at(task: str, split: str) -> str | None:
+    """``path:line`` of the YAML entry naming the split's file, for user tasks; else None."""
+    return _DECLARED_AT.get((task, split))
+
 
 class _Loader(yaml.SafeLoader):
     """YAML 1.2 booleans: only true/false, so ``labels: [no, yes]`` stays two strings."""
@@ -198,6 +206,9 @@ def parse_user_tasks(path: Path, existing: set[str] | None = None) -> list[TaskS
             validate_task(spec)
         except ValueError as exc:
             raise task.error(None, str(exc).removeprefix(f"task {spec.name!r}: ")) from None
+        for split in spec.splits:
+            line = _line(root, [*location, "files", split])
+            _DECLARED_AT[(spec.name, split)] = f"{path}:{line}" if line else str(path)
         existing.add(spec.name)
         specs.append(spec)
     return specs

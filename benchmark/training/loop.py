@@ -133,6 +133,7 @@ def _train(
     seed: int,
     pad_token_id: int,
 ) -> TrainOutcome:
+    """The run itself, on the process's ``accelerator``."""
     started = time.perf_counter()
     _set_determinism(cfg.deterministic)
     torch.manual_seed(seed)
@@ -181,7 +182,7 @@ def _train(
             items = [(task, train_sets[task][index]) for task, index in batch_items]
             batch = {k: v.to(accelerator.device) for k, v in collate(items, pad_token_id).items()}
             with autocast_for(cfg.precision, accelerator.device):  # this run's precision
-                loss = multitask_loss(model(batch), batch, model.tasks)
+                loss = multitask_loss(model(batch).float(), batch, model.tasks)  # fp32 losses
             if not torch.isfinite(loss):
                 tasks_in_batch = sorted({names[t] for t, _ in batch_items})
                 raise TrainingError(

@@ -10,8 +10,14 @@ import json
 import shutil
 from pathlib import Path
 
-from run_helpers import TINY_RUN, append_row, changed_parts, planned_ids, swap_weights, \
-    write_user_task
+from run_helpers import (
+    TINY_RUN,
+    append_row,
+    changed_parts,
+    planned_ids,
+    swap_weights,
+    write_user_task,
+)
 
 FINISHED = "0 run(s) trained, 1 already finished"
 RETRAINED = "1 run(s) trained, 0 already finished"

@@ -7,7 +7,6 @@ training, and leaves the file byte for byte as it was.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from run_helpers import TINY_RUN, planned_ids

@@ -1,0 +1,76 @@
+"""Is ``--backbone`` a checkpoint the chosen methods can build on? Asked in plan, before a
+tokenizer or any weights load, so a typo in the path or a GPT-2 folder stops at once."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+from benchmark.errors import BenchmarkError
+from benchmark.methods.interface import Method
+from camtl.backbones import DEFAULT_BACKBONE, resolve_backbone
+
+HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+"""``bert-base-cased`` or ``org/model``; anything else that is not a folder is a wrong path."""
+
+ADVICE = (
+    "pass --backbone a checkpoint folder (config.json and weights), a Hub name such as "
+    f"bert-base-cased (online), or leave it out for the embedded {DEFAULT_BACKBONE}"
+)
+
+
+def _local_model_type(name: str, folder: Path) -> str | None:
+    if not folder.is_dir():
+        raise BenchmarkError(f"--backbone {name}: {folder} is a file, not a checkpoint folder; "
+                             f"{ADVICE}")
+    config = folder / "config.json"
+    if not config.is_file():
+        raise BenchmarkError(f"--backbone {name}: {folder} has no config.json, so it is not a "
+                             f"transformers checkpoint; {ADVICE}")
+    try:
+        data = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BenchmarkError(f"--backbone {name}: {config} cannot be read: {exc}") from None
+    return data.get("model_type") if isinstance(data, dict) else None
+
+
+def _hub_model_type(name: str) -> str | None:
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(name).model_type
+    except Exception as exc:  # offline, unknown name, gated repository: all the same advice
+        reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
+        raise BenchmarkError(
+            f"--backbone {name} is not a local folder and its config could not be loaded "
+            f"from the Hub ({reason}); {ADVICE}"
+        ) from None
+
+
+def backbone_model_type(name: str) -> str | None:
+    """The ``model_type`` of the backbone's config.json, or a ``BenchmarkError`` saying why the
+    backbone cannot be found (a missing path names the path and ``--backbone``)."""
+    try:
+        resolved = Path(resolve_backbone(name))
+    except ImportError as exc:
+        raise BenchmarkError(f"--backbone {name}: its package is not installed ({exc})") from None
+    if resolved.exists():
+        return _local_model_type(name, resolved)
+    if not HUB_NAME.match(name):
+        raise BenchmarkError(f"--backbone {name}: no such folder ({resolved.absolute()}); "
+                             f"{ADVICE}")
+    return _hub_model_type(name)
+
+
+def check_backbone(name: str, methods: Mapping[str, Method]) -> None:
+    """Refuse a backbone that is missing or of a model type one of ``methods`` cannot use."""
+    model_type = backbone_model_type(name)
+    for method_name, method in methods.items():
+        if model_type not in method.backbone_model_types:
+            wanted = ", ".join(repr(t) for t in method.backbone_model_types)
+            raise BenchmarkError(
+                f"--backbone {name} is a {model_type!r} checkpoint, but method {method_name!r} "
+                f"needs a BERT-family one (model_type {wanted}); {ADVICE}"
+            )
