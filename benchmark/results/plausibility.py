@@ -32,10 +32,17 @@ def _close(a: float, b: float, absolute: float = 0.0) -> bool:
     return math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=absolute)
 
 
+MAX_INTEGER = 2**63
+"""No count, step or seed comes near it; beyond it integers no longer convert to floats."""
+
+
 def non_finite_problems(value: Any, path: str = "") -> list[str]:
-    """Every NaN or infinity in the record (JSON's ``NaN``, ``Infinity``, ``1e999``)."""
+    """Every NaN, infinity (JSON's ``NaN``, ``Infinity``, ``1e999``) and absurd integer."""
     if isinstance(value, float) and not math.isfinite(value):
         return [f"{path or '(record)'}: {value} is not a finite number"]
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= MAX_INTEGER:
+        return [f"{path or '(record)'}: an integer of {value.bit_length()} bits is too large for "
+                "any count in a record"]
     if isinstance(value, Mapping):
         items = value.items()
     elif isinstance(value, list | tuple):
@@ -181,9 +188,9 @@ def step_bound(record: Mapping[str, Any]) -> tuple[int, str] | None:
     tasks = len(available)
     if budget.get("max_steps"):
         return tasks * budget["max_steps"], f"{tasks} task(s) x max_steps {budget['max_steps']}"
-    if not _finite(budget["epochs"]):
-        return None
     batches = max(math.ceil(e["available"] / budget["batch_size"]) for e in available.values())
+    if not _finite(budget["epochs"] * batches):
+        return None
     per_model = max(1, math.ceil(budget["epochs"] * batches))
     return tasks * per_model, (f"{tasks} task(s) x ceil({budget['epochs']:g} epochs x {batches} "
                                f"batches of the largest task)")

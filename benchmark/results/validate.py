@@ -225,6 +225,8 @@ def parse_record_json(raw: bytes) -> tuple[Any, list[str]]:
         return None, [f"(file): invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
     except RecursionError:
         return None, ["(file): JSON nested too deeply to be a result record"]
+    except ValueError as exc:  # an integer literal of thousands of digits
+        return None, [f"(file): not a result record: {str(exc)[:_MAX_MESSAGE]}"]
     problems = [f"(file): key {_shown(k)} appears more than once in one object; a record names "
                 "each field once" for k in dict.fromkeys(hook.repeated)]
     return value, problems
