@@ -12,6 +12,7 @@ representation up to rotation and isotropic scaling.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import torch
 from torch import Tensor
@@ -30,19 +31,33 @@ def stack_layers(per_batch: Sequence[list[Tensor]]) -> list[Tensor]:
     return [torch.cat([layers[i] for layers in per_batch]) for i in range(len(per_batch[0]))]
 
 
-def linear_cka(x: Tensor, y: Tensor) -> float:
+@dataclass(frozen=True)
+class Centred:
+    """One layer's states, centred per hidden unit, in float64, and ``||Xᵀ X||_F``."""
+
+    states: Tensor
+    self_norm: float
+
+    @classmethod
+    def of(cls, x: Tensor) -> Centred:
+        x = x.double()
+        x = x - x.mean(dim=0)
+        return cls(x, float(torch.linalg.matrix_norm(x.T @ x)))
+
+
+def linear_cka(x: Tensor | Centred, y: Tensor | Centred) -> float:
     """Linear CKA of two ``(n, d1)``, ``(n, d2)`` representations of the same n rows."""
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"CKA needs the same rows: {x.shape[0]} vs {y.shape[0]}")
-    x = x.double() - x.double().mean(dim=0)
-    y = y.double() - y.double().mean(dim=0)
-    cross = torch.linalg.matrix_norm(y.T @ x) ** 2
-    norms = torch.linalg.matrix_norm(x.T @ x) * torch.linalg.matrix_norm(y.T @ y)
+    x = x if isinstance(x, Centred) else Centred.of(x)
+    y = y if isinstance(y, Centred) else Centred.of(y)
+    if x.states.shape[0] != y.states.shape[0]:
+        raise ValueError(f"CKA needs the same rows: {x.states.shape[0]} vs {y.states.shape[0]}")
+    norms = x.self_norm * y.self_norm
     if norms == 0:
         return float("nan")  # a constant representation: similarity is undefined
-    return float(cross / norms)
+    return float(torch.linalg.matrix_norm(y.states.T @ x.states) ** 2 / norms)
 
 
-def per_layer_cka(before: Sequence[Tensor], after: Sequence[Tensor]) -> list[float]:
+def per_layer_cka(before: Sequence[Tensor | Centred], after: Sequence[Tensor | Centred]
+                  ) -> list[float]:
     """CKA of layer i before with layer i after, for every layer (embeddings first)."""
     return [linear_cka(b, a) for b, a in zip(before, after, strict=True)]

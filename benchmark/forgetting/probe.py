@@ -62,7 +62,7 @@ class _Mlm:
 @dataclass(frozen=True)
 class _Cka:
     batches: list[TextBatch]
-    before: list[Tensor]
+    before: list[cka.Centred]
 
 
 class ForgettingProbe:
@@ -93,7 +93,8 @@ class ForgettingProbe:
         texts = SENTENCES[:settings.sentences]
         rows = encode_texts(tokenizer, texts, settings.max_length)
         cka_batches = make_batches(rows, tokenizer.pad_token_id, settings.batch_size)
-        cka_part = _Cka(cka_batches, _token_states(pretrained, cka_batches))
+        cka_part = _Cka(cka_batches, [cka.Centred.of(layer) for layer
+                                      in _token_states(pretrained, cka_batches)])
         mlm_part = _prepare_mlm(pretrained, head, mlm_reason, model, tokenizer, rows, settings)
         sts_part = _prepare_sts(pretrained, path, tokenizer, root, settings)
         return cls(str(backbone), settings, sts_part, mlm_part, cka_part,
@@ -174,7 +175,8 @@ class ForgettingProbe:
                 "per_layer": [v if math.isfinite(v) else None for v in values],
                 "layers": ["embeddings"] + [f"layer {i}" for i in range(1, len(values))],
                 "n_sentences": sum(len(b.rows) for b in part.batches),
-                "n_tokens": int(part.before[0].shape[0]), "sample_version": SAMPLE_VERSION}
+                "n_tokens": int(part.before[0].states.shape[0]),
+                "sample_version": SAMPLE_VERSION}
 
 
 def _checked_root(data_root: str | os.PathLike[str] | None) -> Path | None:
