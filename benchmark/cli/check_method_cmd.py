@@ -34,8 +34,8 @@ def execute(args: argparse.Namespace) -> int:
     from benchmark.conformance import build_context, iter_check, registered_entry  # torch
 
     registered_entry(args.method)  # an unknown name is an input error: exit 2 before any work
-    if not args.verbose:  # the harness run logs every step; the verdict lines are the output
-        logging.getLogger("benchmark").setLevel(logging.WARNING)
+    if not args.verbose:  # the verdict lines are the output; a failure carries its own message
+        logging.getLogger().setLevel(logging.ERROR)
     results = []
     with tempfile.TemporaryDirectory(prefix="camtl-bench-check-") as workdir:
         for result in iter_check(args.method, build_context(Path(workdir), args.backbone)):

@@ -7,6 +7,7 @@ from benchmark.conformance.rule import ConformanceFailure
 from benchmark.methods.registry import method_provenance
 from benchmark.results.validate import record_problems
 from benchmark.runs.execute import execute_run
+from benchmark.runs.plan import method_train_config
 from benchmark.runs.spec import Budget, RunSpec
 from benchmark.training.config import TrainConfig
 
@@ -15,18 +16,21 @@ BUDGET = Budget(max_train_samples=16, max_eval_samples=8)
 
 
 def run_spec(name: str, ctx: ConformanceContext) -> RunSpec:
-    """The run the rule makes: both bundled tasks, the method's own sampler, a tiny budget."""
+    """The run the rule makes: both bundled tasks, the method's own sampler and training
+    overrides, a tiny budget."""
     method = ctx.method(name)
+    options = method.resolve_options(None)
+    train = TrainConfig(epochs=1, batch_size=8, max_length=ctx.max_length, progress=False)
     return RunSpec(
         method=name,
-        method_options=method.resolve_options(None),
+        method_options=options,
         suite="custom",
         tasks=TASK_NAMES,
         seed=SEED,
         backbone=ctx.backbone,
         sampler=method.default_sampler if method.joint else "sequential",
         budget=BUDGET,
-        train=TrainConfig(epochs=1, batch_size=8, max_length=ctx.max_length, progress=False),
+        train=method_train_config(train, method, options),  # as `run` applies them
     )
 
 

@@ -70,18 +70,21 @@ class ForgettingProbe:
 
     def __init__(self, backbone: str, settings: ForgettingSettings,
                  sts_part: _Sts | dict[str, Any], mlm_part: _Mlm | dict[str, Any],
-                 cka_part: _Cka, seconds: float) -> None:
+                 cka_part: _Cka, seconds: tuple[float, float]) -> None:
         self.backbone = backbone
         self.settings = settings
         self._sts, self._mlm, self._cka = sts_part, mlm_part, cka_part
         self.seconds = seconds
+        """(wall, CPU) seconds the pretrained side took."""
+        self.measured = 0
+        """Calls of ``measure`` so far: after the first, the pretrained side is reused."""
 
     @classmethod
     def prepare(cls, backbone: str | os.PathLike[str], tokenizer: Any,
                 data_root: str | os.PathLike[str] | None,
                 settings: ForgettingSettings | None = None) -> ForgettingProbe:
         """Load the pretrained backbone and compute its numbers on the fixed samples."""
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         settings = settings or ForgettingSettings()
         root = _checked_root(data_root)
         path = resolve_backbone(str(backbone))
@@ -98,16 +101,17 @@ class ForgettingProbe:
         mlm_part = _prepare_mlm(pretrained, head, mlm_reason, model, tokenizer, rows, settings)
         sts_part = _prepare_sts(pretrained, path, tokenizer, root, settings)
         return cls(str(backbone), settings, sts_part, mlm_part, cka_part,
-                   time.perf_counter() - started)
+                   (time.perf_counter() - started, time.process_time() - cpu))
 
     def measure(self, trained: Any, *, task_id: int = 0) -> dict[str, Any]:
         """Compare ``trained`` (a model, an encoder or a ``HiddenStates`` callable; see
-        ``benchmark.forgetting.states``) with the pretrained numbers. Task-conditioned
-        encoders are run as task ``task_id``."""
-        started = time.perf_counter()
+        ``benchmark.forgetting.states``) with the pretrained numbers. An encoder with a
+        ``hidden_states`` method runs as task ``task_id``; the record's ``task_id`` is the
+        task the states were computed for (None for encoders that take no task)."""
+        started, cpu = time.perf_counter(), time.process_time()
         result: dict[str, Any] = {
             "version": RESULT_VERSION, "status": MEASURED, "backbone": self.backbone,
-            "task_id": task_id, "states": None, "settings": self.settings.as_dict(),
+            "task_id": None, "states": None, "settings": self.settings.as_dict(),
         }
         try:
             source = as_hidden_states(trained, task_id)
@@ -116,7 +120,7 @@ class ForgettingProbe:
             result.update(status=NOT_MEASURED, reason=reason)
             parts = {name: _status(NOT_MEASURED, reason) for name in ("sts", "mlm", "cka")}
         else:
-            result["states"] = source.kind
+            result["states"], result["task_id"] = source.kind, source.task_id
             parts = {"sts": self._measure_sts(source), "mlm": self._measure_mlm(source),
                      "cka": self._measure_cka(source)}
             if all(part["status"] != MEASURED for part in parts.values()):
@@ -124,8 +128,13 @@ class ForgettingProbe:
                 result["reason"] = "; ".join(f"{name}: {part['reason']}"
                                              for name, part in parts.items())
         result.update(parts)
-        result["seconds"] = {"pretrained": round(self.seconds, 3),
-                             "trained": round(time.perf_counter() - started, 3)}
+        result["seconds"] = {
+            "trained": round(time.perf_counter() - started, 3),
+            "trained_cpu": round(time.process_time() - cpu, 3),
+            "pretrained": round(self.seconds[0], 3), "pretrained_cpu": round(self.seconds[1], 3),
+            "pretrained_reused": self.measured > 0,
+        }
+        self.measured += 1
         return result
 
     def _measure_sts(self, source: StatesSource) -> dict[str, Any]:

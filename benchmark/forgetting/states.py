@@ -48,6 +48,8 @@ class StatesSource:
     kind: str
     """How the states were found, for the record: ``hf``, ``protocol``, ``hooked``,
     ``callable``."""
+    task_id: int | None = None
+    """The task a task-conditioned encoder was run as; None where no task was given."""
 
 
 def hf_hidden_states(model: PreTrainedModel) -> HiddenStates:
@@ -65,8 +67,10 @@ def hf_hidden_states(model: PreTrainedModel) -> HiddenStates:
 
 
 def hooked_hidden_states(module: nn.Module, layers: Sequence[nn.Module],
-                         run: Callable[[Tensor, Tensor, Tensor], Any]) -> StatesSource:
-    """States recorded from ``layers`` while ``run`` does a full forward pass of ``module``.
+                         run: Callable[[Tensor, Tensor, Tensor, Tensor], Any], *,
+                         task_id: int = 0) -> StatesSource:
+    """States recorded from ``layers`` while ``run(input_ids, attention_mask,
+    token_type_ids, task_ids)`` does a full forward pass of ``module`` as task ``task_id``.
 
     Entry 0 is what the first layer receives, entry i the output of layer i (the first
     tensor of a tuple output). ``run`` must compute every position of every layer:
@@ -90,7 +94,7 @@ def hooked_hidden_states(module: nn.Module, layers: Sequence[nn.Module],
         handles = [layers[0].register_forward_pre_hook(take_input)]
         handles += [layer.register_forward_hook(take_output) for layer in layers]
         try:
-            run(input_ids, attention_mask, token_type_ids)
+            run(input_ids, attention_mask, token_type_ids, _task_ids(input_ids, task_id))
         finally:
             for handle in handles:
                 handle.remove()
@@ -99,7 +103,11 @@ def hooked_hidden_states(module: nn.Module, layers: Sequence[nn.Module],
                                  "each layer must run exactly once per forward pass")
         return recorded
 
-    return StatesSource(states, module, "hooked")
+    return StatesSource(states, module, "hooked", task_id)
+
+
+def _task_ids(input_ids: Tensor, task_id: int) -> Tensor:
+    return torch.full((input_ids.shape[0],), task_id, dtype=torch.long, device=input_ids.device)
 
 
 def _first_tensor(value: Any) -> Tensor:
@@ -120,12 +128,11 @@ def as_hidden_states(encoder: Any, task_id: int = 0) -> StatesSource:
     if callable(method):
         def protocol(input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor
                      ) -> Sequence[Tensor]:
-            task_ids = torch.full((input_ids.shape[0],), task_id, dtype=torch.long,
-                                  device=input_ids.device)
-            return method(input_ids, attention_mask, token_type_ids, task_ids)
+            return method(input_ids, attention_mask, token_type_ids,
+                          _task_ids(input_ids, task_id))
 
         module = encoder if isinstance(encoder, nn.Module) else None
-        return StatesSource(protocol, module, "protocol")
+        return StatesSource(protocol, module, "protocol", task_id)
     inner = getattr(encoder, "bert", None)
     if isinstance(inner, PreTrainedModel):
         return StatesSource(hf_hidden_states(inner), encoder, "hf")

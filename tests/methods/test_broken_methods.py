@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmark.conformance import check_method
+from benchmark.conformance import RULES, check_method
 
 EXPECTED = {
     "broken-frozen": ("frozen-weights-untouched", "embeddings.word_embeddings.weight"),
@@ -28,3 +28,11 @@ def test_rules_after_a_failed_prerequisite_are_skipped(broken_plugin_registered,
     assert results["loads"].status == "PASS" and results["options-resolve"].status == "PASS"
     assert results["learns"].status == "SKIP"
     assert results["learns"].reason == "needs forward-shape"
+
+
+def test_a_method_that_does_not_load_fails_the_loads_rule(broken_plugin_registered,
+                                                         conformance_context):
+    first, *rest = check_method("broken-import", conformance_context)
+    assert first.rule == "loads" and first.status == "FAIL"
+    assert "camtl_bench_broken:NoSuchClass from camtl-bench-broken" in first.reason
+    assert {r.status for r in rest} == {"SKIP"} and len(rest) == len(RULES)
