@@ -75,12 +75,22 @@ def describe(expected: Any) -> str:
     if origin is Literal:
         return "one of " + ", ".join(json.dumps(a) for a in args)
     if origin is list:
-        return f"a list of {_PLURALS.get(args[0]) or describe(args[0])}"
+        return f"a list of {_plural(args[0])}"
     if origin is dict:
-        return "a mapping"
+        return f"a mapping of {_plural(args[0])} to {_plural(args[1])}"
     if expected in _NAMES:
         return _NAMES[expected]
     return f"a {getattr(expected, '__name__', str(expected))}"
+
+
+def _plural(expected: Any) -> str:
+    if expected is Any:
+        return "values"
+    if expected is dict or get_origin(expected) is dict:
+        return "mappings"
+    if expected is list or get_origin(expected) is list:
+        return "lists"
+    return _PLURALS.get(expected) or describe(expected)
 
 
 def kind_of(value: Any) -> str:

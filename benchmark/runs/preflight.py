@@ -7,6 +7,7 @@ trained (diagnostics and test files are read only after training).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from itertools import islice
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from benchmark.data.files import read_rows
 from benchmark.data.loading import local_file, resolve_data_dir
 from benchmark.data.readers import READERS, RowContext
+from benchmark.data.readers import log as readers_log
 from benchmark.runs.extras import diagnostic_tasks
 from benchmark.runs.inputs import splits_read
 from benchmark.runs.settings import Settings
@@ -34,13 +36,18 @@ def read_first_rows(task: TaskSpec, split: str, data_dir: Path | None,
         return 0
     columns = task.local.columns.get(split) or task.local.columns.get("*")
     records = read_rows(path, task.local.format, task.local.header, columns)
-    read = READERS[task.reader]
+    read = READERS.get(task.reader)
+    if read is None:
+        return 0  # load_split names the unknown reader
     count = 0
+    level = readers_log.level
+    readers_log.setLevel(logging.ERROR)  # warnings (a realigned WSC span) come with the run
     try:
         for position, (line, record) in enumerate(islice(records, rows)):
             read(record, RowContext(task, split, str(path), line, position, {}))
             count += 1
     finally:
+        readers_log.setLevel(level)
         close = getattr(records, "close", None)
         if close is not None:
             close()

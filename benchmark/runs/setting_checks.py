@@ -72,7 +72,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
 }
 """Ranges of the values a type allows but a run cannot use."""
 
-ITEM_RULES: dict[str, tuple[Rule, ...]] = {"seeds": (at_least(0),)}
+ITEM_RULES: dict[str, tuple[Rule, ...]] = {"seeds": (between(0, 2**32 - 1),)}
 """Rules for each item of a list setting."""
 
 CHOICES: dict[str, tuple[str, ...]] = {"precision": ("auto", "fp32", "bf16")}

@@ -146,3 +146,14 @@ def test_validate_record_raises_with_every_problem(make_record):
     with pytest.raises(InvalidRecordError) as info:
         validate_record(record, "run.json")
     assert info.value.problems == record_problems(record) and len(info.value.problems) == 1
+
+
+def test_read_record_refuses_absurd_integers(tmp_path, make_record):
+    path = tmp_path / "r.json"
+    text = json.dumps(make_record())
+    path.write_text(text.replace('"seed": 1', f'"seed": {10**30}', 1))
+    assert read_record(path).problems == [
+        "seed: an integer of 100 bits is too large for any count in a record"]
+    path.write_text(text.replace('"seed": 1', '"seed": 1' + "0" * 5000, 1))
+    [problem] = read_record(path).problems
+    assert problem.startswith("(file): not a result record: Exceeds the limit (4300 digits)")
