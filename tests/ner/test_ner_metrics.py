@@ -67,3 +67,5 @@ def test_shape_mismatches() -> None:
         entity_scores(GOLD, [PREDICTED[0], ["O", "O"]])
     with pytest.raises(BenchmarkError, match="needs the words of every sentence"):
         surface_scores(TOKENS[:1], GOLD, PREDICTED)
+    with pytest.raises(BenchmarkError, match="predicted tag 'PER' in sentence 1 is not a BIO"):
+        entity_scores(GOLD, [PREDICTED[0], ["PER", "O", "O"]])

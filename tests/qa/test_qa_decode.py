@@ -66,6 +66,15 @@ def test_short_logit_row_and_bad_settings() -> None:
         best_span([WINDOW_A], [START_A], [END_A], CONTEXT, DecodeSettings(n_best=0))
 
 
+def test_windows_of_other_examples_are_refused(squad_dev, squad_windows) -> None:
+    window = squad_windows.windows[0]
+    logits = [[0.0] * len(window.input_ids)]
+    with pytest.raises(BenchmarkError, match="belongs to question 'b0626b3af0764c80b1e6f22c1149"):
+        decode_predictions(squad_dev.examples[1:], [window], logits, logits)
+    with pytest.raises(BenchmarkError, match="outside the 0 examples given"):
+        decode_predictions([], [window], logits, logits)
+
+
 def test_target_logits_decode_back_to_the_gold_spans(squad_dev, squad_windows) -> None:
     """Logits peaked at each window's targets give back the first gold span, except where
     the span is longer than 30 tokens or cuts a word piece ("£20,980" tokenizes as

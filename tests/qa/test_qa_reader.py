@@ -156,3 +156,8 @@ def test_malformed_squad_json(tmp_path: Path, document: dict, message: str) -> N
 def test_unknown_extension(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="expected MRQA '.jsonl' / '.jsonl.gz' or SQuAD"):
         read_qa_file(tmp_path / "answers.txt")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"absent.jsonl: cannot open the file \(No such file"):
+        read_qa_file(tmp_path / "absent.jsonl")

@@ -18,6 +18,7 @@ from seqeval.metrics import classification_report, f1_score, precision_score, re
 from seqeval.metrics.sequence_labeling import get_entities
 
 from benchmark.errors import BenchmarkError
+from benchmark.formats.ner.reader import BIO_TAG
 
 Tags = Sequence[Sequence[str]]
 
@@ -33,6 +34,12 @@ def _check(gold: Tags, predicted: Tags) -> tuple[list[list[str]], list[list[str]
                                  "(benchmark.formats.ner.word_tags)")
     if not gold:
         raise BenchmarkError("no NER sentences to score")
+    for side, sentences in (("gold", gold), ("predicted", predicted)):
+        for index, sentence in enumerate(sentences):
+            bad = next((tag for tag in sentence if not BIO_TAG.match(tag)), None)
+            if bad is not None:
+                raise BenchmarkError(f"NER scoring: {side} tag {bad!r} in sentence {index} is "
+                                     "not a BIO tag (O, B-<type> or I-<type>)")
     return [list(g) for g in gold], [list(p) for p in predicted]
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from benchmark.errors import DataError
 
-_TAG = re.compile(r"^(O|[BI]-\S+)$")
+BIO_TAG = re.compile(r"^(O|[BI]-\S+)$")
+"""``O``, ``B-<type>`` or ``I-<type>``."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def read_conll(path: str | Path) -> list[NerSentence]:
     """Every sentence of a CoNLL file, in order."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     except OSError as error:
         raise DataError(f"cannot open the file ({error.strerror})", str(path)) from None
     except UnicodeDecodeError as error:
@@ -65,7 +66,7 @@ def _fields(line: str, path: str, number: int) -> tuple[str, str]:
         raise DataError(f"expected 'token<TAB>tag', found {len(fields)} field(s) in "
                         f"{line!r:.60}", path, number)
     token, tag = fields
-    if not _TAG.match(tag):
+    if not BIO_TAG.match(tag):
         raise DataError(f"field 'tag': {tag!r} is not a BIO tag (O, B-<type> or I-<type>)",
                         path, number)
     return token, tag

@@ -64,8 +64,7 @@ def best_span(windows: Sequence[QaWindow], start_logits: Sequence[Sequence[float
     for window, starts, ends in zip(windows, start_logits, end_logits, strict=True):
         candidate = _best_in_window(window, _row(starts, window), _row(ends, window), settings)
         if candidate is not None and candidate[0] > best.score:
-            score, (first, last) = candidate
-            span = (window.offsets[first][0], window.offsets[last][1])  # type: ignore[index]
+            score, span = candidate
             best = SpanPrediction(context[span[0]:span[1]], span, score)
     return best
 
@@ -81,19 +80,22 @@ def _row(values: Sequence[float], window: QaWindow) -> np.ndarray:
 
 def _best_in_window(window: QaWindow, starts: np.ndarray, ends: np.ndarray,
                     settings: DecodeSettings) -> tuple[float, Span] | None:
+    """The best valid pair's score and its half-open character span, if any pair is valid."""
     top_starts = np.argsort(-starts, kind="stable")[:settings.n_best]
     top_ends = np.argsort(-ends, kind="stable")[:settings.n_best]
     best: tuple[float, Span] | None = None
     for first in top_starts.tolist():
-        if window.offsets[first] is None:
+        first_span = window.offsets[first]
+        if first_span is None:
             continue
         for last in top_ends.tolist():
-            if (window.offsets[last] is None or last < first
+            last_span = window.offsets[last]
+            if (last_span is None or last < first
                     or last - first + 1 > settings.max_answer_length):
                 continue
             score = float(starts[first] + ends[last])
             if best is None or score > best[0]:
-                best = (score, (first, last))
+                best = (score, (first_span[0], last_span[1]))
     return best
 
 
@@ -111,6 +113,11 @@ def decode_predictions(examples: Sequence[QaExample], windows: Sequence[QaWindow
             raise BenchmarkError(f"QA decoding: window of question {window.qid!r} points at "
                                  f"example {window.example_index}, outside the "
                                  f"{len(examples)} examples given; pass the list it was made from")
+        if window.qid != examples[window.example_index].qid:
+            raise BenchmarkError(f"QA decoding: window {row} belongs to question {window.qid!r}, "
+                                 f"but example {window.example_index} is "
+                                 f"{examples[window.example_index].qid!r}; pass the examples "
+                                 "the windows were made from, in the same order")
         grouped.setdefault(window.example_index, []).append(row)
     predictions = {}
     for index, example in enumerate(examples):

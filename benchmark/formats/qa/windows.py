@@ -130,9 +130,9 @@ def _cut_questions(questions: list[str], tokenizer: Any, limit: int) -> tuple[li
 
 def _window(encoded: Any, row: int, index: int, example: QaExample, tokenizer: Any) -> QaWindow:
     sequence_ids = encoded.sequence_ids(row)
-    offsets = tuple(tuple(span) if part == 1 else None
-                    for span, part in zip(encoded["offset_mapping"][row], sequence_ids,
-                                          strict=True))
+    offsets: tuple[Span | None, ...] = tuple(
+        (span[0], span[1]) if part == 1 else None
+        for span, part in zip(encoded["offset_mapping"][row], sequence_ids, strict=True))
     input_ids = list(encoded["input_ids"][row])
     cls = input_ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in input_ids else 0
     start, end = cls, cls
@@ -144,26 +144,19 @@ def _window(encoded: Any, row: int, index: int, example: QaExample, tokenizer: A
     return QaWindow(
         example_index=index, qid=example.qid, input_ids=input_ids,
         token_type_ids=list(token_types[row]) if token_types is not None else [0] * len(input_ids),
-        attention_mask=list(encoded["attention_mask"][row]), offsets=offsets,  # type: ignore[arg-type]
+        attention_mask=list(encoded["attention_mask"][row]), offsets=offsets,
         start_position=start, end_position=end)
 
 
 def token_span(offsets: Sequence[Span | None], span: Span) -> Span | None:
     """First and last token of ``span`` (half-open characters) if the window holds it all."""
-    context = [i for i, o in enumerate(offsets) if o is not None]
-    if not context:
-        return None
-    first, last = context[0], context[-1]
+    context = [(i, o) for i, o in enumerate(offsets) if o is not None]
     start_char, end_char = span
-    if offsets[first][0] > start_char or offsets[last][1] < end_char:  # type: ignore[index]
+    if not context or context[0][1][0] > start_char or context[-1][1][1] < end_char:
         return None
-    start = first
-    while start < last and offsets[start][1] <= start_char:  # type: ignore[index]
-        start += 1
-    end = last
-    while end > start and offsets[end][0] >= end_char:  # type: ignore[index]
-        end -= 1
-    return start, end
+    start = next(i for i, (_, end) in context if end > start_char)
+    end = next(i for i, (begin, _) in reversed(context) if begin < end_char)
+    return start, max(start, end)
 
 
 def uncovered_answers(examples: Sequence[QaExample], windows: Sequence[QaWindow]
