@@ -30,12 +30,20 @@ class CaMtl(Method):
         "conditional_layer_norm": True,
         "freeze": True,
     }
+    option_defaults: ClassVar[dict[str, Any]] = {"reference_freezing": False}
+    """``reference_freezing``: keep the attention FiLM generators of frozen layers at their
+    initialisation, as the reference code does (docs/camtl.md); ``--fidelity reference`` sets it."""
+    fidelity_options: ClassVar[dict[str, Any]] = {"reference_freezing": True}
 
     def build_encoder(
         self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int
     ) -> Encoder:
         config = CaMtlConfig(
-            num_tasks=len(tasks), max_length=max_length, recipe=self.recipe, **self.components
+            num_tasks=len(tasks),
+            max_length=max_length,
+            recipe=self.recipe,
+            freeze_attention_film_in_frozen_layers=bool(options.get("reference_freezing")),
+            **self.components,
         )
         try:
             return CaMtlEncoder.from_backbone(resolve_backbone(backbone), config)

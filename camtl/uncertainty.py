@@ -12,8 +12,15 @@ all classification candidates of the same batch. Then (1) the regression task ex
 mean share of the selected batch that a classification task gets, and (2) which of its
 candidates are picked is decided by the draw order, i.e. uniformly at random for randomly
 drawn candidates, since there is no signal to prefer one. When a batch holds no
-classification candidate every score is 1 (uniform selection). The reference code instead
-copies the entropies of another task's candidates (SST-2's, in its STS-B/MRPC branch).
+classification candidate every score is 1 (uniform selection).
+
+The reference code instead copies the scores of another task's candidates onto the regression
+task's (MRPC's onto STS-B). ``regression_source=i`` reproduces that: the j-th regression
+candidate takes the score of task i's j-th candidate of the batch (cycling when it has fewer);
+a batch without candidates of task i falls back to the average-task rule.
+
+This is the reference code's formula, not the paper's written one: the paper divides by a
+per-step constant and ranks by the normalised entropy alone.
 """
 
 from __future__ import annotations
@@ -38,12 +45,17 @@ def normalized_entropy(
 
 
 def mt_uncertainty_scores(
-    logits: torch.Tensor, task_ids: torch.Tensor, num_classes: Sequence[int]
+    logits: torch.Tensor,
+    task_ids: torch.Tensor,
+    num_classes: Sequence[int],
+    regression_source: int | None = None,
 ) -> torch.Tensor:
     """Score ``U`` of every candidate ``[N]`` (float32); a pure function of its inputs.
 
     ``logits [N, C_max]`` (columns past a task's C_i are ignored), ``task_ids [N]``,
-    ``num_classes[i]`` the outputs of task i (1 = regression, see the module docstring).
+    ``num_classes[i]`` the outputs of task i (1 = regression, see the module docstring);
+    ``regression_source``: a classification task whose scores regression candidates copy
+    (the reference code's rule); None for the average-task rule.
     """
     logits, task_ids, classes = _prepare(logits, task_ids, num_classes)
     num_tasks = classes.shape[0]
@@ -59,7 +71,25 @@ def mt_uncertainty_scores(
         return scores
     if not bool(classification.any()):
         return torch.ones_like(scores)
+    if regression_source is not None:
+        if not 0 <= regression_source < num_tasks or int(classes[regression_source]) < 2:
+            raise ValueError(f"regression_source {regression_source} is not a classification task")
+        if int(counts[regression_source]) > 0:
+            return _copy_task_rule(scores, task_ids, classification, regression_source)
     return _average_task_rule(scores, task_ids, classification, counts, num_tasks)
+
+
+def _copy_task_rule(
+    scores: torch.Tensor, task_ids: torch.Tensor, classification: torch.Tensor, source: int
+) -> torch.Tensor:
+    """Every regression task's j-th candidate takes the score of the source's j-th candidate."""
+    source_scores = scores[task_ids == source]
+    copied = scores.clone()
+    for task in torch.unique(task_ids[~classification]).tolist():
+        rows = torch.nonzero(task_ids == task).squeeze(1)
+        positions = torch.arange(rows.numel(), device=scores.device) % source_scores.numel()
+        copied[rows] = source_scores[positions]
+    return copied
 
 
 def _average_task_rule(

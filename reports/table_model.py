@@ -13,6 +13,9 @@ import pandas as pd
 
 from reports.cells import Cell, Column
 
+OPTIMISTIC_NOTE = "selected on the reported split (optimistic)"
+"""Said by every table whose runs chose their checkpoint on the split they report."""
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -28,10 +31,12 @@ class Scale:
     def describe(self) -> str:
         """One line for captions and the claims checklist."""
         keys = ("epochs", "max_steps", "max_train_samples", "max_eval_samples", "batch_size",
-                "max_length", "train_fraction", "precision", "model_selection")
+                "max_length", "train_fraction", "precision", "model_selection", "fidelity")
         budget = ", ".join(
             f"{k}={self.budget[k]}" for k in keys if self.budget.get(k) is not None
         )
+        if self.optimistic:
+            budget += f" ({OPTIMISTIC_NOTE})"
         seeds = ", ".join(str(s) for s in self.seeds)
         fingerprint = self.fingerprint.removeprefix("sha256:")[:12]
         parts = [f"backbone {self.backbone} ({fingerprint})", f"budget: {budget}",
@@ -40,11 +45,17 @@ class Scale:
             parts.insert(0, f"suite {self.suite}")
         return "; ".join(parts)
 
+    @property
+    def optimistic(self) -> bool:
+        """Selected on the split it reports (``best-dev``): its scores are an upper bound."""
+        return self.budget.get("model_selection") == "best-dev"
+
     def short(self) -> str:
         """A compact form for narrow places; ``describe()`` goes in its tooltip."""
         return " · ".join(p for p in (
             self.suite, short_backbone(self.backbone), budget_summary(self.budget, False),
             f"{len(self.seeds)} seed{'s' if len(self.seeds) != 1 else ''}",
+            OPTIMISTIC_NOTE if self.optimistic else "",
         ) if p)
 
 

@@ -81,7 +81,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     train.add_argument("--max-length", type=int)
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--precision", choices=["auto", "fp32", "bf16"])
-    train.add_argument("--model-selection", choices=["best", "last"])
+    train.add_argument(
+        "--model-selection",
+        choices=["best", "best-dev", "last"],
+        help="best: on a held-out slice of the training data (default); best-dev: the reference's "
+        "per-metric maximum over dev evaluations (optimistic); last: the final evaluation",
+    )
+    train.add_argument(
+        "--fidelity",
+        choices=["project", "reference"],
+        help="reference: the reference code's choices where this project differs (docs/results.md)",
+    )
     train.add_argument("--sampler", help="override the methods' samplers (see `list samplers`)")
     run = parser.add_argument_group("execution")
     run.add_argument("--dry-run", action="store_true", help="print the run matrix and exit")

@@ -70,6 +70,10 @@ class Method(ABC):
     ``learning_rate``): plan applies them over the run's training config once, so the run id,
     tokenization, encoder and record all see the same values."""
 
+    fidelity_options: ClassVar[Mapping[str, Any]] = {}
+    """Options that ``--fidelity reference`` sets (the reference code's choices for this
+    method); options given by the user win over them."""
+
     def resolve_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """Merge user options over the defaults, refusing names the method does not know."""
         merged = dict(self.option_defaults)

@@ -84,6 +84,8 @@ def normalised_budget(record: Mapping[str, Any]) -> dict[str, Any]:
     training = record.get("training", {})
     budget["precision"] = training.get("precision")
     budget["model_selection"] = training.get("model_selection")
+    if training.get("fidelity", "project") != "project":
+        budget["fidelity"] = training["fidelity"]  # reference runs are another configuration
     return budget
 
 

@@ -24,7 +24,7 @@ from benchmark.results.store import record_path, write_record_atomically
 from benchmark.results.validate import validate_record
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
 from benchmark.runs.inputs import with_inputs
-from benchmark.runs.prepare import TaskData, prepare_tasks
+from benchmark.runs.prepare import TaskData, prepare_tasks, selection_record
 from benchmark.runs.spec import RunSpec, identity_hash
 from benchmark.tasks.registry import get_task, suite_names
 from benchmark.tasks.spec import TaskSpec
@@ -59,8 +59,14 @@ def _train_group(
         for i, d in enumerate(data)
         for e in d.eval_sets
     ]
+    selection_sets = [
+        EvalSet(i, s.task, s.split, s.examples, s.features)
+        for i, d in enumerate(data)
+        if (s := d.selection_set) is not None
+    ]
     outcome = train_and_evaluate(
-        model, [d.train_features for d in data], eval_sets, cfg, spec.sampler, spec.seed, pad_id
+        model, [d.train_features for d in data], eval_sets, cfg, spec.sampler, spec.seed, pad_id,
+        selection_sets,
     )
     return model, outcome
 
@@ -110,7 +116,10 @@ def train_run(
     tokenizer = AutoTokenizer.from_pretrained(resolve_backbone(spec.backbone))
     tasks = [get_task(name) for name in spec.tasks]
     root = resolve_data_dir(data_dir)
-    data = prepare_tasks(tasks, root, tokenizer, cfg.max_length, spec.budget, spec.seed)
+    data = prepare_tasks(
+        tasks, root, tokenizer, cfg.max_length, spec.budget, spec.seed,
+        cfg.selection_fraction if cfg.model_selection == "best" else None,
+    )
     pad_id = tokenizer.pad_token_id
     torch.manual_seed(spec.seed)
     groups = [data] if method.joint else [[d] for d in data]
@@ -204,6 +213,11 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
                 (o.scoring_precision for o in outcomes if o.scoring_precision), None
             ),
             "model_selection": cfg.model_selection,
+            "selection": selection_record(run.data, cfg, spec.seed),
+            "fidelity": cfg.fidelity,
+            "regression_rule": next(
+                (o.regression_rule for o in outcomes if o.regression_rule), None
+            ),
             "task_schedule": {k: v for o in outcomes for k, v in o.task_schedule.items()},
         },
         "history": _merge_history(outcomes, model_tasks),

@@ -18,6 +18,7 @@ from benchmark.tasks.registry import get_suite, get_task, load_user_tasks
 from benchmark.tasks.suite_naming import suite_for_tasks
 from benchmark.tasks.user import declared_at
 from benchmark.training.config import TrainConfig
+from benchmark.training.fidelity import apply_fidelity, fidelity_method_options
 from benchmark.training.samplers import SAMPLERS
 
 log = logging.getLogger(__name__)
@@ -143,12 +144,15 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
         )
     tasks, skipped = check_data(settings, selected)
     precision, _ = resolve_precision(settings.precision)
-    base_train = dataclasses.replace(settings.train, precision=precision)
+    base_train = apply_fidelity(dataclasses.replace(settings.train, precision=precision))
     budget = Budget(settings.max_train_samples, settings.max_eval_samples, settings.train_fraction)
     data_dir = resolve_data_dir(settings.data_dir)
     specs = []
     for name, method in method_objects.items():
-        options = method.resolve_options(settings.method_options.get(name))
+        options = method.resolve_options({
+            **fidelity_method_options(method.fidelity_options, base_train.fidelity),
+            **(settings.method_options.get(name) or {}),
+        })
         train = method_train_config(base_train, method, options)
         sampler = settings.sampler or method.default_sampler
         if sampler == "mt-uncertainty" and not method.joint:

@@ -16,6 +16,7 @@ from benchmark.data.tokenize import TokenizedExample, tokenize_examples
 from benchmark.errors import TrainingError
 from benchmark.runs.spec import Budget
 from benchmark.tasks.spec import TaskSpec
+from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet
 
 EVAL_SUBSET_SEED = 0
@@ -28,22 +29,78 @@ def cache_dir() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "camtl-bench" / "tokenized"
 
 
+SELECTION_SPLIT = "train-heldout"
+"""What ``best`` selects on: a seeded slice carved off each task's training examples."""
+SELECTION_MIN, SELECTION_MAX = 8, 500
+"""The slice's size in examples-or-groups: ``selection_fraction`` of them, clamped to this
+range, and never more than half, so that most of a small budget still trains."""
+SELECTION_STREAM = 1
+"""Mixed with the run's seed so the slice does not repeat the budget subset's draw."""
+
+
 @dataclass
 class TaskData:
     task: TaskSpec
     train_examples: list[Example]
     train_features: list[TokenizedExample]
     eval_sets: list[EvalSet]
+    selection_set: EvalSet | None = None
+    """The held-out slice ``best`` selects on (None for ``best-dev`` and ``last``)."""
+
+
+def _units(examples: Sequence[Example]) -> dict[object, list[int]]:
+    """Positions per unit: a group (a MultiRC question's answers) or a lone example."""
+    units: dict[object, list[int]] = {}
+    for position, example in enumerate(examples):
+        key = example.group if example.group is not None else ("row", position)
+        units.setdefault(key, []).append(position)
+    return units
+
+
+def hold_out(
+    examples: Sequence[Example], fraction: float, seed: int, task: str
+) -> tuple[list[Example], list[Example]]:
+    """``(train, held_out)``: a seeded slice of whole units, disjoint from what trains."""
+    units = _units(examples)
+    keys = list(units)
+    wanted = min(max(math.ceil(fraction * len(keys)), SELECTION_MIN), SELECTION_MAX)
+    wanted = min(wanted, len(keys) // 2)
+    if wanted < 1:
+        raise TrainingError(
+            f"task {task!r} has {len(keys)} training example(s): too few to hold out a "
+            "selection slice for model_selection best; raise --max-train-samples or use "
+            "--model-selection last"
+        )
+    rng = np.random.default_rng([SELECTION_STREAM, seed])
+    chosen = {keys[k] for k in rng.choice(len(keys), size=wanted, replace=False)}
+    held = sorted(p for key in chosen for p in units[key])
+    kept = sorted(p for key in keys if key not in chosen for p in units[key])
+    return [examples[p] for p in kept], [examples[p] for p in held]
+
+
+def selection_record(data: Sequence[TaskData], cfg: TrainConfig, seed: int) -> dict:
+    """How the run selected its checkpoint, for the record (``training.selection``)."""
+    if cfg.model_selection == "best":
+        return {
+            "rule": "best",
+            "split": SELECTION_SPLIT,
+            "fraction": cfg.selection_fraction,
+            "size": {
+                d.task.name: len(d.selection_set.examples) for d in data if d.selection_set
+            },
+            "seed": seed,
+            "optimistic": False,
+        }
+    if cfg.model_selection == "best-dev":
+        return {"rule": "best-dev", "split": "dev", "optimistic": True}
+    return {"rule": "last", "split": None, "optimistic": False}
 
 
 def subset(
     examples: Sequence[Example], limit: int | None, fraction: float, seed: int
 ) -> list[Example]:
     """A seeded subset that keeps grouped examples (MultiRC questions) together."""
-    units: dict[object, list[int]] = {}
-    for position, example in enumerate(examples):
-        key = example.group if example.group is not None else ("row", position)
-        units.setdefault(key, []).append(position)
+    units = _units(examples)
     keys = list(units)
     wanted = math.ceil(fraction * len(keys))
     if limit is not None:
@@ -63,8 +120,13 @@ def prepare_tasks(
     max_length: int,
     budget: Budget,
     seed: int,
+    selection_fraction: float | None = None,
 ) -> list[TaskData]:
-    """Examples and features for training and for every evaluation split, in task order."""
+    """Examples and features for training and for every evaluation split, in task order.
+
+    With ``selection_fraction`` a selection slice is carved off each task's budgeted training
+    examples (``hold_out``); what remains is what trains and what data usage calls available.
+    """
     prepared = []
     for index, task in enumerate(tasks):
         train = subset(
@@ -75,6 +137,13 @@ def prepare_tasks(
         )
         if not train:
             raise TrainingError(f"task {task.name!r} has an empty training set in {data_dir}")
+        selection_set = None
+        if selection_fraction is not None:
+            train, held = hold_out(train, selection_fraction, seed, task.name)
+            held_features = tokenize_examples(held, task, tokenizer, max_length, cache_dir())
+            # scored as the first eval split, so its metrics carry the unsuffixed keys
+            split = task.eval_splits[0] if task.eval_splits else "dev"
+            selection_set = EvalSet(index, task, split, held, held_features)
         features = tokenize_examples(train, task, tokenizer, max_length, cache_dir())
         eval_sets = []
         for split in task.eval_splits:
@@ -83,5 +152,5 @@ def prepare_tasks(
             )
             eval_features = tokenize_examples(examples, task, tokenizer, max_length, cache_dir())
             eval_sets.append(EvalSet(index, task, split, examples, eval_features))
-        prepared.append(TaskData(task, train, features, eval_sets))
+        prepared.append(TaskData(task, train, features, eval_sets, selection_set))
     return prepared

@@ -64,6 +64,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "max_grad_norm": (above(0),),
     "temperature": (above(0),),
     "evaluations_per_epoch": (at_least(1),),
+    "selection_fraction": (between(0, 1, low_open=True, high_open=True),),
+    "regression_scores_from": (non_empty,),
     "train_fraction": (between(0, 1, low_open=True),),
     "max_train_samples": (at_least(1),),
     "max_eval_samples": (at_least(1),),
@@ -97,6 +99,7 @@ EXAMPLES: dict[str, Any] = {
     "data_dir": "../shared/data",
     "suite": "glue",
     "sampler": "uniform",
+    "regression_scores_from": "mrpc",
 }
 """Examples where the field's default is not one (None) or not a good one."""
 

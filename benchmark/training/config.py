@@ -17,12 +17,29 @@ class TrainConfig:
     eval_batch_size: int = 128
     learning_rate: float = 2e-5
     weight_decay: float = 0.01
+    """BERT's fine-tuning convention (not on biases and LayerNorm weights); the reference code
+    uses 0.0 (``fidelity: reference``)."""
     warmup_ratio: float = 0.1
     max_grad_norm: float = 1.0
     max_length: int = 128
     max_steps: int | None = None
     precision: Literal["fp32", "bf16"] = "fp32"
-    model_selection: Literal["best", "last"] = "best"
+    model_selection: Literal["best", "best-dev", "last"] = "best"
+    """``best``: the evaluation with the highest mean task score on a held-out slice of the
+    training data (``selection_fraction``); ``best-dev``: the reference code's choice, each
+    metric's maximum over the dev evaluations (optimistic: selected on the reported split);
+    ``last``: the final evaluation."""
+    selection_fraction: float = 0.1
+    """Share of each task's training examples (after the budget) held out for ``best``,
+    clamped to ``SELECTION_MIN``..``SELECTION_MAX`` examples (benchmark/runs/prepare.py)."""
+    fidelity: Literal["project", "reference"] = "project"
+    """``reference`` reproduces the reference code's choices (benchmark/training/fidelity.py)."""
+    scoring_mode: Literal["eval", "train-fp32"] = "eval"
+    """MT-Uncertainty scoring: eval mode (dropout off, fast precision) or, as the reference
+    code, train mode with dropout on, in fp32."""
+    regression_scores_from: str | None = None
+    """MT-Uncertainty: a task whose candidate scores regression candidates copy (the reference
+    copies MRPC's onto STS-B); None uses camtl's average-task rule."""
     evaluations_per_epoch: int = 1
     group_by_length: bool = True
     temperature: float = 2.0
@@ -46,8 +63,12 @@ class TrainConfig:
             problems.append(f"max_length must be in 8..512 (got {self.max_length})")
         if self.precision not in ("fp32", "bf16"):
             problems.append(f"precision must be fp32 or bf16 (got {self.precision!r})")
-        if self.model_selection not in ("best", "last"):
-            problems.append(f"model_selection must be best or last (got {self.model_selection!r})")
+        if self.model_selection not in ("best", "best-dev", "last"):
+            problems.append(
+                f"model_selection must be best, best-dev or last (got {self.model_selection!r})"
+            )
+        if not 0 < self.selection_fraction < 1:
+            problems.append(f"selection_fraction must be in (0, 1) (got {self.selection_fraction})")
         if self.evaluations_per_epoch < 1:
             problems.append("evaluations_per_epoch must be >= 1")
         if problems:

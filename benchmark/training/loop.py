@@ -4,8 +4,8 @@ Accelerate owns device placement, with one ``Accelerator`` per process
 (``process_accelerator``); each run applies its own precision (fp32 or bf16 autocast),
 so runs of both precisions share a process. The sampler decides which examples form
 each batch; the loop steps, clips, schedules, evaluates on every task's dev split a
-fixed number of times per epoch, and keeps the best (or last) evaluation as the run's
-result.
+fixed number of times per epoch (and on the held-out selection slice for ``best``), and
+keeps the evaluation ``benchmark.training.selection`` selects as the run's result.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import torch
 from accelerate import Accelerator
 from tqdm.auto import tqdm
@@ -33,6 +32,7 @@ from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet, autocast_for, evaluate
 from benchmark.training.heads import MultiTaskModel, multitask_loss
 from benchmark.training.samplers import SamplerContext, make_sampler
+from benchmark.training.selection import CheckpointSelector, slice_scores
 from benchmark.training.uncertainty import UncertaintyScorer
 from benchmark.training.usage import DataUsage, run_length_encode
 
@@ -52,6 +52,7 @@ class TrainOutcome:
     data_usage: dict = field(default_factory=dict)
     wall_time_s: float = 0.0
     scoring_precision: str | None = None
+    regression_rule: str | None = None
 
 
 def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -105,8 +106,17 @@ def train_and_evaluate(
     sampler_name: str,
     seed: int,
     pad_token_id: int,
+    selection_sets: Sequence[EvalSet] = (),
 ) -> TrainOutcome:
-    """Train ``model`` on ``train_sets`` (one per task, in model.tasks order) and evaluate."""
+    """Train ``model`` on ``train_sets`` (one per task, in model.tasks order) and evaluate.
+
+    ``selection_sets``: the held-out slices ``model_selection="best"`` selects on.
+    """
+    if cfg.model_selection == "best" and not selection_sets:
+        raise TrainingError(
+            "model_selection best selects on held-out slices of the training data, but none "
+            "were given; pass selection_sets, or use model_selection best-dev or last"
+        )
     for task, data in zip(model.tasks, train_sets, strict=True):
         if not data:
             raise TrainingError(
@@ -117,7 +127,8 @@ def train_and_evaluate(
     accelerator = process_accelerator()
     try:
         return _train(
-            accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed, pad_token_id
+            accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed, pad_token_id,
+            selection_sets,
         )
     finally:
         accelerator.free_memory()  # it outlives the run: let go of this run's model and optimizer
@@ -132,6 +143,7 @@ def _train(
     sampler_name: str,
     seed: int,
     pad_token_id: int,
+    selection_sets: Sequence[EvalSet],
 ) -> TrainOutcome:
     """The run itself, on the process's ``accelerator``."""
     started = time.perf_counter()
@@ -160,13 +172,16 @@ def _train(
     usage = DataUsage(names, [len(d) for d in train_sets])
     task_steps: list[list[int]] = [[] for _ in names]
     scorer = (
-        UncertaintyScorer(model, train_sets, pad_token_id, cfg.precision)
+        UncertaintyScorer(
+            model, train_sets, pad_token_id, cfg.precision,
+            scoring_mode=cfg.scoring_mode, regression_scores_from=cfg.regression_scores_from,
+        )
         if sampler.mixes_tasks
         else None
     )
 
     history: list[dict] = []
-    best: tuple[float, int, dict, dict] | None = None
+    selector = CheckpointSelector(cfg.model_selection, model.tasks)
     best_state: dict[str, torch.Tensor] | None = None
     running_loss, loss_count, step = 0.0, 0, 0
     bar = tqdm(total=total_steps, desc=f"train {'+'.join(names)}", disable=not cfg.progress)
@@ -213,32 +228,37 @@ def _train(
                     "train_loss": running_loss / max(1, loss_count),
                     "main_scores": scores,
                 }
+                selection_scores = None
+                if cfg.model_selection == "best":
+                    selection_scores = slice_scores(model.tasks, evaluate(
+                        model, selection_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
+                    ))  # fmt: skip
+                    entry["selection_scores"] = selection_scores
                 history.append(entry)
                 running_loss, loss_count = 0.0, 0
                 log.info("step %d: %s", step, _format_scores(scores))
-                mean = float(np.mean(list(scores.values()))) if scores else 0.0
-                if cfg.model_selection == "last" or best is None or mean > best[0]:
-                    best = (mean, step, metrics, scores)
-                    if cfg.model_selection == "best":
+                if selector.consider(step, metrics, scores, selection_scores):
+                    if cfg.model_selection != "last":
                         best_state = {
                             n: p.detach().clone()
                             for n, p in model.named_parameters()
                             if p.requires_grad
                         }
     bar.close()
-    if best_state is not None and best is not None and best[1] != step:
+    if best_state is not None and selector.step != step:
         model.load_state_dict(best_state, strict=False)  # frozen weights never changed
-    assert best is not None
+    assert selector.step >= 0
     return TrainOutcome(
-        metrics=best[2],
-        main_scores=best[3],
-        selected_step=best[1],
+        metrics=selector.metrics,
+        main_scores=selector.scores,
+        selected_step=selector.step,
         steps=step,
         history=history,
         task_schedule={n: run_length_encode(s) for n, s in zip(names, task_steps, strict=True)},
         data_usage=usage.as_record(),
         wall_time_s=time.perf_counter() - started,
         scoring_precision=scorer.precision if scorer is not None else None,
+        regression_rule=scorer.regression_rule if scorer is not None else None,
     )
 
 

@@ -253,7 +253,7 @@ def test_unknown_names_and_impossible_configs(args, expected, results, capsys, d
         ("skip_unavailable: 1\n", "is an integer, expected true or false"),
         ("methods: mtl\n", 'expected a list of strings; e.g. methods: ["mtl"]'),
         ("precision: fp16\n", "precision must be one of auto, fp32, bf16"),
-        ("model_selection: first\n", 'expected one of "best", "last"'),
+        ("model_selection: first\n", 'expected one of "best", "best-dev", "last"'),
         ("method_options: {houlsby: 32}\n", "expected a mapping of strings to mappings"),
     ],
 )

@@ -52,7 +52,7 @@ def _train(precision: str, tiny_backbone: str, rte, pad_id: int):
             module.register_forward_hook(lambda _m, _i, out: produced.add(out.dtype))
     cfg = TrainConfig(
         epochs=1, batch_size=8, eval_batch_size=16, learning_rate=1e-4, max_length=32,
-        precision=precision, progress=False,
+        precision=precision, progress=False, model_selection="last",
     )  # fmt: skip
     outcome = train_and_evaluate(model, [train], [dev], cfg, "proportional", 1, pad_id)
     return outcome, produced
