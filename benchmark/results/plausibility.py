@@ -142,14 +142,16 @@ def _usage_entry_problems(where: str, entry: Mapping[str, int | float]) -> list[
 
 
 def usage_problems(record: Mapping[str, Any]) -> list[str]:
-    """Per task: updated <= available and <= seen, available within the budget; sums add up.
+    """Per task: updated <= available and <= seen, available as budgeted; sums add up.
+
+    ``max_train_samples`` counts sampling units (a MultiRC question with all its answer
+    options), not examples, so ``available`` is checked against ``budget.train_examples``.
 
     ``seen`` counts repeats and scored candidates, so it may exceed ``available``; it
     is bounded by what the steps could draw instead (steps x batch size).
     """
     usage, budget = record["data_usage"], record["budget"]
     steps, batch_size = record["training"]["steps"], budget["batch_size"]
-    cap = budget.get("max_train_samples")
     declared = budget.get("train_examples") or {}
     problems = []
     for task, entry in usage["per_task"].items():
@@ -157,9 +159,6 @@ def usage_problems(record: Mapping[str, Any]) -> list[str]:
         if task not in record["tasks"]:
             problems.append(f"{where}: {task!r} is not one of the record's tasks")
         problems += _usage_entry_problems(where, entry)
-        if isinstance(cap, int) and entry["available"] > cap:
-            problems.append(f"{where}.available: {entry['available']} is more than "
-                            f"budget.max_train_samples ({cap})")
         if task in declared and declared[task] != entry["available"]:
             problems.append(f"{where}.available: {entry['available']} but "
                             f"budget.train_examples.{task} is {declared[task]}")

@@ -125,7 +125,6 @@ def test_usage_counts(make_record):
         "example was seen first)",
         "data_usage.per_task.rte.ratio: 0.66 is not updated / available (2e+07)",
         "data_usage.per_task.mrpc.ratio: 0.66 is not updated / available (0.471429)",
-        "data_usage.per_task.mrpc.available: 70 is more than budget.max_train_samples (64)",
         "data_usage.per_task.mrpc.available: 70 but budget.train_examples.mrpc is 50",
         "data_usage.per_task.ghost: 'ghost' is not one of the record's tasks",
         "data_usage.overall.available: 100 is not the sum over tasks (120)",
