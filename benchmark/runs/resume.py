@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.results.store import finished_record, record_path
+from benchmark.results.validate import parse_record_json
 from benchmark.runs.spec import RunSpec, identity_changes
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,9 @@ class EarlierRecords:
         index: dict[LogicalRun, list[EarlierRecord]] = {}
         for path in sorted(self.output.glob("*.json")):
             try:
-                record = json.loads(path.read_text(encoding="utf-8"))
+                record, problems = parse_record_json(path.read_bytes())
+                if problems or not isinstance(record, dict):
+                    continue
                 key = logical_run(
                     record["method"],
                     record.get("method_options", {}),
