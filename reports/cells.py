@@ -16,6 +16,13 @@ from reports.labels import MISSING, fmt_count
 
 Kind = Literal["score", "percent", "count", "multiple", "number"]
 
+STARVED_MARK = "†starved"
+STARVED_LEGEND = (
+    f"{STARVED_MARK}: in at least one seed the sampler gave this task under a tenth of its "
+    "proportional share of updates, or none (training.starved_tasks): its score says little "
+    "about the method"
+)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -41,6 +48,8 @@ class Cell:
     expected: int = 0
     note: str = ""
     run_ids: tuple[str, ...] = field(default=(), compare=False)
+    starved: tuple[int, ...] = ()
+    """Seeds whose run starved this cell's task (``training.starved_tasks``)."""
 
     @property
     def n(self) -> int:
@@ -60,9 +69,14 @@ class Cell:
         return self.n > 0 and self.n >= self.expected
 
     @property
-    def marker(self) -> str:
+    def seed_marker(self) -> str:
         """``n=2/3`` when some seeds are missing, else empty."""
         return f"n={self.n}/{self.expected}" if 0 < self.n < self.expected else ""
+
+    @property
+    def marker(self) -> str:
+        """What every format prints beside the number: the seed marker, ``†starved``."""
+        return ", ".join(m for m in (self.seed_marker, STARVED_MARK if self.starved else "") if m)
 
     def value_text(self) -> str:
         """The number (mean ± std) without the seed marker."""
@@ -84,8 +98,10 @@ class Cell:
     def explanation(self) -> str:
         """Why a cell is missing or partial, for tooltips and footnotes."""
         parts = []
-        if self.marker:
+        if self.seed_marker:
             parts.append(f"only {self.n} of {self.expected} seeds (seeds {_seeds(self.seeds)})")
+        if self.starved:
+            parts.append(f"task starved of updates in seeds {_seeds(self.starved)}")
         if self.note:
             parts.append(self.note)
         return "; ".join(parts)

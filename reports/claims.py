@@ -82,7 +82,7 @@ def _average(table: Table, method: str) -> Cell | None:
 
 
 def _seeds_note(*cells: Cell) -> str:
-    partial = [c.marker for c in cells if c.marker]
+    partial = [c.seed_marker for c in cells if c.seed_marker]
     return f"partial seeds ({', '.join(partial)})" if partial else ""
 
 

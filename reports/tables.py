@@ -18,7 +18,7 @@ import pandas as pd
 
 from benchmark.results.frame import SCORE_PREFIX
 from benchmark.tasks.suite_naming import is_task_set
-from reports.cells import Cell, Column
+from reports.cells import STARVED_LEGEND, Cell, Column
 from reports.labels import (
     ABLATION_LADDER,
     MethodIdentity,
@@ -122,6 +122,7 @@ def _build(
             cells[row][column.key] = Cell(
                 values=tuple(f[0] for f in found), seeds=tuple(f[1] for f in found),
                 kind=column.kind, note=note, run_ids=tuple(f[2] for f in found),
+                starved=_starved_seeds(runs, column),
             )
         for _, r in runs.iterrows():
             values = {column.key: fn(r) for column, fn in columns}
@@ -137,8 +138,18 @@ def _build(
     budget = dict(first["budget"])
     scale = Scale(first["backbone"], first["backbone_fingerprint"], budget, seeds, suite,
                   tuple(tasks))
+    starved = any(c.starved for row in cells.values() for c in row.values())
+    notes = [*_rate_notes(rows, row_labels), *([STARVED_LEGEND] if starved else [])]
     return Table(kind, slug, title, caption, scale, [c for c, _ in columns], row_labels, frame,
-                 per_seed, _rate_notes(rows, row_labels))
+                 per_seed, notes)
+
+
+def _starved_seeds(runs: pd.DataFrame, column: Column) -> tuple[int, ...]:
+    """Seeds whose run starved the task of a task-score column (none for other columns)."""
+    if not column.key.startswith(SCORE_PREFIX) or "starved_tasks" not in runs:
+        return ()
+    task = column.key[len(SCORE_PREFIX):]
+    return tuple(int(r["seed"]) for _, r in runs.iterrows() if task in r["starved_tasks"])
 
 
 def _rate_notes(rows: dict[str, pd.DataFrame], labels: dict[str, str]) -> list[str]:

@@ -87,12 +87,12 @@ class ForgettingProbe:
         started, cpu = time.perf_counter(), time.process_time()
         settings = settings or ForgettingSettings()
         root = _checked_root(data_root)
+        if getattr(tokenizer, "pad_token_id", None) is None:
+            raise BenchmarkError("the tokenizer has no padding token; forgetting measurement "
+                                 "batches sentences, so give the backbone's own tokenizer")
         path = resolve_backbone(str(backbone))
         model, head, mlm_reason = _load_pretrained(str(backbone), path)
         pretrained = as_hidden_states(model)
-        if tokenizer.pad_token_id is None:
-            raise BenchmarkError("the tokenizer has no padding token; forgetting measurement "
-                                 "batches sentences, so give the backbone's own tokenizer")
         texts = SENTENCES[:settings.sentences]
         rows = encode_texts(tokenizer, texts, settings.max_length)
         cka_batches = make_batches(rows, tokenizer.pad_token_id, settings.batch_size)
@@ -139,7 +139,7 @@ class ForgettingProbe:
 
     def _measure_sts(self, source: StatesSource) -> dict[str, Any]:
         if not isinstance(self._sts, _Sts):
-            return self._sts
+            return dict(self._sts)
         part = self._sts
         try:
             after = _sts_cosines(source, part.sample, part.batches)
@@ -154,7 +154,7 @@ class ForgettingProbe:
 
     def _measure_mlm(self, source: StatesSource) -> dict[str, Any]:
         if not isinstance(self._mlm, _Mlm):
-            return self._mlm
+            return dict(self._mlm)
         part = self._mlm
         try:
             parts = run_batches(source, part.batches,

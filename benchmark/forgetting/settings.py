@@ -21,7 +21,7 @@ class ForgettingSettings:
 
     sts_pairs: int = 300
     """STS-B dev pairs drawn with ``seed`` (all 1,500 when larger); the measurement's
-    main cost (~0.6 s of one CPU thread per 100 pairs with MiniLM)."""
+    main cost (~1.5 s of one CPU thread per 100 pairs with MiniLM)."""
     sentences: int = len(SENTENCES)
     """Sentences of the shipped sample for the masked-LM loss and CKA (its first n)."""
     mask_rate: float = 0.15

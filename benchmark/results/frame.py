@@ -138,6 +138,7 @@ def _row(record: Mapping[str, Any], source: str) -> dict[str, Any]:
         "wall_time_s": _number(training["wall_time_s"]),
         "peak_memory_mb": _number(training["peak_memory_mb"]),
         "sampler": str(training["sampler"]),
+        "starved_tasks": sorted(training.get("starved_tasks") or {}),
         "precision": str(training["precision"]),
         "git_commit": str(manifest.get("git_commit", "")),
         "created": str(manifest.get("created", "")),

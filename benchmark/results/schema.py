@@ -71,6 +71,29 @@ _DATA_USAGE_ENTRY = {
     },
 }
 
+_EXAMPLE_PREDICTIONS = {
+    "description": "the per-example predictions file beside the record (optional in 1.2)",
+    "type": "object",
+    "required": ["file", "sha256", "rows", "format"],
+    "properties": {
+        "file": {"type": "string", "pattern": r"^[0-9a-f]{16}\.predictions\.jsonl\.gz$"},
+        "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        "rows": {"type": "integer", "minimum": 0},
+        "format": {"type": "string", "minLength": 1},
+    },
+    "additionalProperties": False,
+}
+
+_STARVED_TASK = {
+    "description": "a task given under a tenth of its proportional share of updates, or none",
+    "type": "object",
+    "required": ["updates", "proportional_share"],
+    "properties": {
+        "updates": {"type": "integer", "minimum": 0},
+        "proportional_share": {"type": "number", "minimum": 0},
+    },
+}
+
 RESULT_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "camtl-bench result record",
@@ -147,6 +170,7 @@ RESULT_SCHEMA: dict[str, Any] = {
         },
         "diagnostics": {"type": "array", "items": {"type": "string"}},
         "prediction_files": {"type": "array", "items": {"type": "string"}},
+        "example_predictions": _EXAMPLE_PREDICTIONS,
         "seed": {"type": "integer"},
         "backbone": {
             "type": "object",
@@ -219,6 +243,7 @@ RESULT_SCHEMA: dict[str, Any] = {
                     "additionalProperties": {"type": "array", "items": _SCHEDULE_RUN},
                 },
                 "selected_steps": _COUNT_MAP,
+                "starved_tasks": {"type": "object", "additionalProperties": _STARVED_TASK},
             },
         },
         "history": {"type": "array", "items": _HISTORY_ENTRY},

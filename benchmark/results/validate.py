@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from benchmark.errors import BenchmarkError
+from benchmark.results.example_predictions import file_name as predictions_file_name
 from benchmark.results.plausibility import non_finite_problems, plausibility_problems
 from benchmark.results.schema import RESULT_SCHEMA, SCHEMA_VERSION
 from benchmark.runs.spec import identity_hash
@@ -169,6 +170,24 @@ def run_id_check(record: Mapping[str, Any]) -> RecordCheck:
     return RecordCheck(problems, [])
 
 
+def companion_problems(record: Mapping[str, Any]) -> list[str]:
+    """Fields that point at the run itself: its predictions file and its starved tasks.
+
+    Only names are checked here; the file's content is verified when it is loaded
+    (``benchmark.results.example_predictions.load_example_predictions``).
+    """
+    problems = []
+    entry = record.get("example_predictions")
+    expected = predictions_file_name(record["run_id"])
+    if entry is not None and entry["file"] != expected:
+        problems.append(f"example_predictions.file: {_shown(entry['file'])} is not this run's "
+                        f"file ({expected})")
+    for task in record["training"].get("starved_tasks", {}):
+        if task not in record["tasks"]:
+            problems.append(f"training.starved_tasks.{task}: not a task of this run")
+    return problems
+
+
 def check_record(record: Any, source: str = "record") -> RecordCheck:
     """All problems and notes of an in-memory record; another major version raises."""
     if isinstance(record, Mapping):
@@ -181,7 +200,7 @@ def check_record(record: Any, source: str = "record") -> RecordCheck:
         return RecordCheck(sorted(set(problems)), [])
     problems += version_problems(record)
     identity = run_id_check(record)
-    problems += identity.problems + plausibility_problems(record)
+    problems += identity.problems + plausibility_problems(record) + companion_problems(record)
     return RecordCheck(sorted(set(problems)), identity.notes)
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ from benchmark.methods.interface import Method
 from benchmark.methods.registry import get_method
 from benchmark.metrics import main_score, suite_average
 from benchmark.parameters import account_parameters
+from benchmark.results import example_predictions
+from benchmark.results.example_predictions import PredictionsFile, SplitPredictions
 from benchmark.results.manifest import build_manifest
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import record_path, write_record_atomically
@@ -85,6 +88,14 @@ class TrainedRun:
     data_files: dict[str, str]
     wall_time_s: float
     peak_memory_mb: float
+    diagnostic_predictions: list[SplitPredictions] = field(default_factory=list)
+
+    @functools.cached_property
+    def predictions_file(self) -> PredictionsFile:
+        """Every evaluated split's per-example predictions (selected evaluation, then the
+        diagnostics), encoded once for the record's sha256 and for the file itself."""
+        splits = [s for o in self.outcomes for s in o.example_predictions]
+        return example_predictions.encode([*splits, *self.diagnostic_predictions])
 
 
 def execute_run(
@@ -99,6 +110,7 @@ def execute_run(
         spec = with_inputs(spec, data_dir)
     run = train_run(spec, data_dir, output, predict_test)
     record = build_record(spec, get_method(spec.method), run)
+    example_predictions.write(output, record["run_id"], run.predictions_file)  # before the record
     write_record_atomically(record_path(Path(output), record["run_id"]), record)
     return record
 
@@ -126,8 +138,9 @@ def train_run(
     trained = [_train_group(spec, method, group, cfg, pad_id) for group in groups]
     models = [m for m, _ in trained]
     diagnostics = diagnostic_tasks(spec.suite, spec.tasks)
+    diagnostic_predictions: list[SplitPredictions] = []
     diagnostic_metrics, diagnostic_skips = score_diagnostics(
-        models, diagnostics, root, tokenizer, cfg
+        models, diagnostics, root, tokenizer, cfg, diagnostic_predictions
     )
     prediction_files = []
     if predict_test:
@@ -145,6 +158,7 @@ def train_run(
         data_files=data_file_hashes([*tasks, *diagnostics], root),
         wall_time_s=time.perf_counter() - started,
         peak_memory_mb=_peak_memory_mb(),
+        diagnostic_predictions=diagnostic_predictions,
     )
 
 
@@ -219,7 +233,9 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
                 (o.regression_rule for o in outcomes if o.regression_rule), None
             ),
             "task_schedule": {k: v for o in outcomes for k, v in o.task_schedule.items()},
+            "starved_tasks": {k: v for o in outcomes for k, v in o.starved_tasks.items()},
         },
+        "example_predictions": run.predictions_file.field(identity_hash(identity)),
         "history": _merge_history(outcomes, model_tasks),
         "manifest": build_manifest(
             {**identity, "train": dataclasses.asdict(cfg)}, run.data_files

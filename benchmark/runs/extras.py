@@ -13,11 +13,12 @@ from pathlib import Path
 from benchmark.data.loading import load_split, missing_splits
 from benchmark.data.tokenize import tokenize_examples
 from benchmark.predictions import write_test_predictions
+from benchmark.results.example_predictions import SplitPredictions
 from benchmark.runs.prepare import cache_dir
 from benchmark.tasks.registry import get_suite_diagnostics, get_task, suite_names
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.config import TrainConfig
-from benchmark.training.evaluate import EvalSet, evaluate, predict
+from benchmark.training.evaluate import EvalSet, evaluate_with_predictions, predict
 from benchmark.training.heads import MultiTaskModel
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,12 @@ def score_diagnostics(
     root: Path | None,
     tokenizer,
     cfg: TrainConfig,
+    kept: list[SplitPredictions] | None = None,
 ) -> tuple[dict[str, dict[str, float]], list[tuple[str, str]]]:
-    """Metrics of the labelled diagnostics; (task, reason) for those that could not run."""
+    """Metrics of the labelled diagnostics; (task, reason) for those that could not run.
+
+    ``kept``, when given, receives their per-example predictions (the run's predictions file).
+    """
     metrics: dict[str, dict[str, float]] = {}
     skipped: list[tuple[str, str]] = []
     for task in diagnostics:
@@ -66,9 +71,12 @@ def score_diagnostics(
         sets = [
             _eval_set(task, s, index, root, tokenizer, cfg.max_length) for s in task.eval_splits
         ]
-        metrics.update(
-            evaluate(model, sets, cfg.eval_batch_size, tokenizer.pad_token_id, cfg.precision)
+        scored, predictions = evaluate_with_predictions(
+            model, sets, cfg.eval_batch_size, tokenizer.pad_token_id, cfg.precision
         )
+        metrics.update(scored)
+        if kept is not None:
+            kept.extend(predictions)
     return metrics, skipped
 
 

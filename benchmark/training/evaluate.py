@@ -13,6 +13,7 @@ from benchmark.data.collate import collate
 from benchmark.data.examples import Example
 from benchmark.data.tokenize import TokenizedExample
 from benchmark.metrics import score_examples
+from benchmark.results.example_predictions import SplitPredictions
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.heads import MultiTaskModel, example_outputs
 
@@ -97,15 +98,37 @@ def predict(
     return predictions
 
 
-def evaluate(
+def split_predictions(eval_set: EvalSet, predicted: np.ndarray) -> SplitPredictions:
+    """What the split's metric consumed, per example, for the run's predictions file.
+
+    ReCoRD's metric compares entity strings, so its prediction is the chosen entity and its
+    gold the list of answers; every other task keeps the index or value ``predict`` gave.
+    """
+    examples = eval_set.examples
+    if eval_set.task.reader == "record":
+        chosen = [e.meta["entities"][int(p)] for e, p in zip(examples, predicted, strict=True)]
+        answers = [list(e.meta["answers"]) for e in examples]
+        values, gold = np.empty(len(examples), dtype=object), np.empty(len(examples), dtype=object)
+        values[:], gold[:] = chosen, answers
+    else:
+        values, gold = predicted, np.asarray([e.label for e in examples])
+    has_groups = any(e.group is not None for e in examples)
+    return SplitPredictions(
+        eval_set.task.name, eval_set.split, tuple(e.uid for e in examples), values, gold,
+        tuple(e.group for e in examples) if has_groups else None,  # type: ignore[arg-type]
+    )
+
+
+def evaluate_with_predictions(
     model: MultiTaskModel,
     eval_sets: Sequence[EvalSet],
     batch_size: int,
     pad_token_id: int,
     precision: str,
-) -> dict[str, dict[str, float]]:
-    """Metrics per task; extra evaluation splits (MNLI mismatched) carry their split as suffix."""
+) -> tuple[dict[str, dict[str, float]], list[SplitPredictions]]:
+    """``evaluate``'s metrics and the per-example predictions they were computed from."""
     metrics: dict[str, dict[str, float]] = {}
+    kept: list[SplitPredictions] = []
     for eval_set in eval_sets:
         predictions = predict(model, eval_set, batch_size, pad_token_id, precision)
         if eval_set.task.task_type != "regression":
@@ -114,4 +137,16 @@ def evaluate(
             eval_set.task, eval_set.examples, list(predictions), split=eval_set.split
         )
         metrics.setdefault(eval_set.task.name, {}).update(scores)
-    return metrics
+        kept.append(split_predictions(eval_set, predictions))
+    return metrics, kept
+
+
+def evaluate(
+    model: MultiTaskModel,
+    eval_sets: Sequence[EvalSet],
+    batch_size: int,
+    pad_token_id: int,
+    precision: str,
+) -> dict[str, dict[str, float]]:
+    """Metrics per task; extra evaluation splits (MNLI mismatched) carry their split as suffix."""
+    return evaluate_with_predictions(model, eval_sets, batch_size, pad_token_id, precision)[0]

@@ -28,13 +28,19 @@ from benchmark.data.collate import collate
 from benchmark.data.tokenize import TokenizedExample
 from benchmark.errors import TrainingError
 from benchmark.metrics import main_score
+from benchmark.results.example_predictions import SplitPredictions
 from benchmark.training.config import TrainConfig
-from benchmark.training.evaluate import EvalSet, autocast_for, evaluate
+from benchmark.training.evaluate import (
+    EvalSet,
+    autocast_for,
+    evaluate,
+    evaluate_with_predictions,
+)
 from benchmark.training.heads import MultiTaskModel, multitask_loss
 from benchmark.training.samplers import SamplerContext, make_sampler
 from benchmark.training.selection import CheckpointSelector, slice_scores
 from benchmark.training.uncertainty import UncertaintyScorer
-from benchmark.training.usage import DataUsage, run_length_encode
+from benchmark.training.usage import DataUsage, run_length_encode, starved_tasks
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +59,9 @@ class TrainOutcome:
     wall_time_s: float = 0.0
     scoring_precision: str | None = None
     regression_rule: str | None = None
+    example_predictions: list[SplitPredictions] = field(default_factory=list)
+    """The selected evaluation's per-example predictions, one entry per eval split."""
+    starved_tasks: dict[str, dict[str, float | int]] = field(default_factory=dict)
 
 
 def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -183,6 +192,7 @@ def _train(
     history: list[dict] = []
     selector = CheckpointSelector(cfg.model_selection, model.tasks)
     best_state: dict[str, torch.Tensor] | None = None
+    selected_predictions: list[SplitPredictions] = []
     running_loss, loss_count, step = 0.0, 0, 0
     bar = tqdm(total=total_steps, desc=f"train {'+'.join(names)}", disable=not cfg.progress)
     model.train()
@@ -218,7 +228,7 @@ def _train(
             bar.update(1)
             interruption.after_step()
             if step in eval_points:
-                metrics = evaluate(
+                metrics, predictions = evaluate_with_predictions(
                     model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
                 )
                 scores = {t: main_score(_task(model, t), m) for t, m in metrics.items()}
@@ -238,6 +248,7 @@ def _train(
                 running_loss, loss_count = 0.0, 0
                 log.info("step %d: %s", step, _format_scores(scores))
                 if selector.consider(step, metrics, scores, selection_scores):
+                    selected_predictions = predictions
                     if cfg.model_selection != "last":
                         best_state = {
                             n: p.detach().clone()
@@ -245,6 +256,8 @@ def _train(
                             if p.requires_grad
                         }
     bar.close()
+    starved = _warn_starved(names, usage.available, [len(s) for s in task_steps], step,
+                            sampler_name)
     if best_state is not None and selector.step != step:
         model.load_state_dict(best_state, strict=False)  # frozen weights never changed
     assert selector.step >= 0
@@ -259,7 +272,27 @@ def _train(
         wall_time_s=time.perf_counter() - started,
         scoring_precision=scorer.precision if scorer is not None else None,
         regression_rule=scorer.regression_rule if scorer is not None else None,
+        example_predictions=selected_predictions,
+        starved_tasks=starved,
     )
+
+
+def _warn_starved(
+    names: Sequence[str], available: Sequence[int], updates: Sequence[int], steps: int,
+    sampler_name: str,
+) -> dict[str, dict[str, float | int]]:
+    """``starved_tasks`` of this run, each said in the log: its scores barely reflect training."""
+    starved = starved_tasks(names, available, updates, steps)
+    way_out = "raise --max-steps or --epochs"
+    if sampler_name != "proportional":
+        way_out += ", or use --sampler proportional"
+    for name, entry in starved.items():
+        log.warning(
+            "task %s received %d of %d updates (proportional share %.1f): starved by the %s "
+            "sampler, so its scores say little about the method; %s",
+            name, entry["updates"], steps, entry["proportional_share"], sampler_name, way_out,
+        )
+    return starved
 
 
 def _task(model: MultiTaskModel, name: str):

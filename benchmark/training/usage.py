@@ -62,6 +62,32 @@ def merge_usage(records: Sequence[dict]) -> dict:
     return {"per_task": per_task, "overall": _entry(*totals), "definition": DEFINITION}
 
 
+STARVED_FRACTION = 0.1
+"""A task is starved below this fraction of its proportional share of updates (or at none)."""
+
+
+def starved_tasks(
+    task_names: Sequence[str], available: Sequence[int], updates: Sequence[int], steps: int
+) -> dict[str, dict[str, float | int]]:
+    """Tasks a joint run barely trained: ``{task: {"updates": k, "proportional_share": s}}``.
+
+    ``updates`` per task: optimizer steps whose batch held at least one of its examples.
+    Its proportional share is ``steps * n_i / sum(n)`` (``n_i`` = available training
+    examples), what a proportional sampler would give it; a task is starved when it got
+    none, or fewer than ``STARVED_FRACTION`` of that share. A run of one task trains it
+    on every step, so it is never starved.
+    """
+    total = sum(available)
+    if len(task_names) < 2 or total == 0 or steps == 0:
+        return {}
+    starved: dict[str, dict[str, float | int]] = {}
+    for name, size, count in zip(task_names, available, updates, strict=True):
+        share = steps * size / total
+        if count == 0 or count < STARVED_FRACTION * share:
+            starved[name] = {"updates": int(count), "proportional_share": round(share, 4)}
+    return starved
+
+
 def run_length_encode(steps: Sequence[int]) -> list[list[int]]:
     """[3, 4, 5, 9] -> [[3, 3], [9, 1]]: compact per-task step lists for the record."""
     runs: list[list[int]] = []
