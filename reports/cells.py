@@ -12,6 +12,7 @@ import statistics
 from dataclasses import dataclass, field
 from typing import Literal
 
+from benchmark.stats import Interval, format_score
 from reports.labels import MISSING, fmt_count
 
 Kind = Literal["score", "percent", "count", "multiple", "number"]
@@ -21,6 +22,14 @@ STARVED_LEGEND = (
     f"{STARVED_MARK}: in at least one seed the sampler gave this task under a tenth of its "
     "proportional share of updates, or none (training.starved_tasks): its score says little "
     "about the method"
+)
+
+
+AT_BASELINE_MARK = "at baseline"
+AT_BASELINE_LEGEND = (
+    f"{AT_BASELINE_MARK}: the score's 95% interval does not lie above the trivial predictor's "
+    "(majority class; training mean for regression) on the same examples: the method did not "
+    "learn this task at this budget"
 )
 
 
@@ -50,6 +59,10 @@ class Cell:
     run_ids: tuple[str, ...] = field(default=(), compare=False)
     starved: tuple[int, ...] = ()
     """Seeds whose run starved this cell's task (``training.starved_tasks``)."""
+    interval: Interval | None = field(default=None, compare=False)
+    """The 95% bootstrap interval of the seed mean (``reports.evidence``); None without one."""
+    at_baseline: bool = False
+    """The interval does not lie above the trivial predictor's (``reports.evidence``)."""
 
     @property
     def n(self) -> int:
@@ -76,7 +89,8 @@ class Cell:
     @property
     def marker(self) -> str:
         """What every format prints beside the number: the seed marker, ``†starved``."""
-        return ", ".join(m for m in (self.seed_marker, STARVED_MARK if self.starved else "") if m)
+        return ", ".join(m for m in (self.seed_marker, STARVED_MARK if self.starved else "",
+                                     AT_BASELINE_MARK if self.at_baseline else "") if m)
 
     def value_text(self) -> str:
         """The number (mean ± std) without the seed marker."""
@@ -90,16 +104,28 @@ class Cell:
             return f"{mean:.2f}×" if no_spread else f"{mean:.2f}× ± {std:.2f}"
         return f"{mean:.1f}" if no_spread else f"{mean:.1f} ± {std:.1f}"
 
+    def interval_text(self) -> str:
+        """``[69.0, 73.5]``, or empty without an interval."""
+        if self.interval is None:
+            return ""
+        return format_score(self.interval).split(" ", 1)[1]
+
     def text(self) -> str:
-        """Plain-text form used by Markdown, CSV and LaTeX: ``84.3 ± 0.4 (n=2/3)``."""
+        """Plain-text form used by Markdown, CSV and LaTeX: ``84.3 ± 0.4 [83.1, 85.2] (n=2/3)``."""
         marker = self.marker
-        return f"{self.value_text()} ({marker})" if marker else self.value_text()
+        value = " ".join(p for p in (self.value_text(), self.interval_text()) if p)
+        return f"{value} ({marker})" if marker else value
 
     def explanation(self) -> str:
         """Why a cell is missing or partial, for tooltips and footnotes."""
         parts = []
         if self.seed_marker:
             parts.append(f"only {self.n} of {self.expected} seeds (seeds {_seeds(self.seeds)})")
+        if self.interval is not None:
+            parts.append(f"95% interval {self.interval_text()} (seeds and evaluation examples "
+                         f"resampled)")
+        if self.at_baseline:
+            parts.append("at baseline: the interval does not lie above the trivial predictor's")
         if self.starved:
             parts.append(f"task starved of updates in seeds {_seeds(self.starved)}")
         if self.note:

@@ -18,7 +18,9 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from benchmark.results.frame import ResultSet
 from reports.cells import Cell
+from reports.annotate import annotate
 from reports.claims import ClaimResult, check_claims
+from reports.evidence import table_evidence
 from reports.exports import footnotes
 from reports.labels import MISSING
 from reports.leaderboard import COLUMNS as LEADERBOARD_COLUMNS
@@ -114,14 +116,19 @@ def _definitions(result: ResultSet) -> dict[str, list[str]]:
 def render_report(
     result: ResultSet, title: str = "camtl-bench report", figures: bool = True
 ) -> str:
-    """The full report: claims checklist, paper tables, figures, provenance footer."""
+    """The full report: claims checklist, paper tables with intervals, figures, provenance."""
     tables = paper_tables(result.frame)
-    claims: list[ClaimResult] = check_claims(tables)
-    sections = [
-        {"table": t, "notes": footnotes(t), "figures": _figures(t, result) if figures else [],
-         "id": t.slug}
-        for t in tables
-    ]
+    annotated = [annotate(t, table_evidence(t, result)) if t.scale.tasks else None
+                 for t in tables]
+    evidence = {t.slug: a.evidence for t, a in zip(tables, annotated, strict=True) if a}
+    claims: list[ClaimResult] = check_claims(tables, evidence, result)
+    sections = []
+    for table, extra in zip(tables, annotated, strict=True):
+        shown = extra.table if extra else table
+        sections.append({
+            "table": shown, "notes": footnotes(shown), "annotated": extra,
+            "figures": _figures(table, result) if figures else [], "id": table.slug,
+        })
     frame = result.frame
     context: dict[str, Any] = {
         "title": title,

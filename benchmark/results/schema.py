@@ -15,6 +15,21 @@ _COUNT_MAP = {"type": "object", "additionalProperties": {"type": "integer", "min
 _OPTIONAL_COUNT = {"type": ["integer", "null"], "minimum": 0}
 _TEXT_MAP = {"type": "object", "additionalProperties": {"type": "string"}}
 
+_TRIVIAL_BASELINE = {
+    "description": "task -> the constant a predictor that learned nothing outputs, from the "
+                   "examples that trained (1.2+, optional; docs/reports.md)",
+    "type": "object",
+    "additionalProperties": {
+        "type": "object",
+        "required": ["predictor", "value", "train_examples"],
+        "properties": {
+            "predictor": {"enum": ["majority class", "training mean"]},
+            "value": {"type": "number"},
+            "train_examples": {"type": "integer", "minimum": 1},
+        },
+    },
+}
+
 _SCHEDULE_RUN = {
     "description": "[first step, number of steps]; steps count from 1",
     "type": "array",
@@ -171,6 +186,7 @@ RESULT_SCHEMA: dict[str, Any] = {
         "diagnostics": {"type": "array", "items": {"type": "string"}},
         "prediction_files": {"type": "array", "items": {"type": "string"}},
         "example_predictions": _EXAMPLE_PREDICTIONS,
+        "trivial_baseline": _TRIVIAL_BASELINE,
         "seed": {"type": "integer"},
         "backbone": {
             "type": "object",

@@ -21,6 +21,7 @@ from benchmark.metrics import main_score, suite_average
 from benchmark.parameters import account_parameters
 from benchmark.results import example_predictions
 from benchmark.results.example_predictions import PredictionsFile, SplitPredictions
+from benchmark.runs.trivial_record import trivial_baselines
 from benchmark.results.manifest import build_manifest
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import record_path, write_record_atomically
@@ -236,6 +237,7 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
             "starved_tasks": {k: v for o in outcomes for k, v in o.starved_tasks.items()},
         },
         "example_predictions": run.predictions_file.field(identity_hash(identity)),
+        "trivial_baseline": trivial_baselines(run.data),
         "history": _merge_history(outcomes, model_tasks),
         "manifest": build_manifest(
             {**identity, "train": dataclasses.asdict(cfg)}, run.data_files

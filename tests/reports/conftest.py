@@ -18,10 +18,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from benchmark.errors import UnknownNameError
 from benchmark.metrics import suite_average as runner_suite_average
+from benchmark.results.example_predictions import SplitPredictions, encode
+from benchmark.stats import metric_named
+from benchmark.tasks.registry import get_task
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.validate import validate_record
 from benchmark.runs.spec import identity_hash
@@ -163,11 +167,59 @@ def build_record(
     return record
 
 
+PREDICTION_FILES: dict[str, bytes] = {}
+"""run id -> the per-example predictions file ``with_predictions`` encoded for it."""
+
+
+def with_predictions(
+    record: dict[str, Any],
+    examples: Mapping[str, tuple[Any, Any]],
+    trivial: Mapping[str, float] | None = None,
+) -> dict[str, Any]:
+    """The record with per-example predictions (task -> (predictions, gold)) as the harness
+    writes them: ``example_predictions`` names the file, ``main_scores`` and ``metrics`` are
+    what those predictions score (accuracy), ``trivial_baseline`` holds the constants
+    (default: the majority gold label, standing in for the training majority).
+
+    ``write_records`` writes the file beside the record.
+    """
+    splits, scores, metrics = [], {}, {}
+    for task, (pred, gold) in examples.items():
+        pred, gold = np.asarray(pred), np.asarray(gold)
+        splits.append(SplitPredictions(task, "dev", tuple(f"{task}-{i}" for i in range(len(gold))),
+                                       pred, gold))
+        try:
+            names = list(get_task(task).metrics)
+        except UnknownNameError:
+            names = ["accuracy"]
+        metrics[task] = {m: float(metric_named(m)(pred, gold)) for m in names}
+        scores[task] = 100.0 * float(np.mean(list(metrics[task].values())))
+    payload = encode(splits)
+    constants = dict(trivial) if trivial is not None else {
+        t: float(np.bincount(np.asarray(g, dtype=int)).argmax()) for t, (_, g) in examples.items()}
+    out = dict(record)
+    out["main_scores"] = {**record["main_scores"], **scores}
+    out["metrics"] = {**record["metrics"], **metrics}
+    out["example_predictions"] = payload.field(record["run_id"])
+    out["trivial_baseline"] = {
+        t: {"predictor": "majority class", "value": v, "train_examples": 100}
+        for t, v in constants.items()}
+    if out.get("suite_average") is not None:
+        out["suite_average"] = _auto_suite_average(out["suite"], out["main_scores"])
+    validate_record(out)
+    PREDICTION_FILES[record["run_id"]] = payload.data
+    return out
+
+
 def write_records(folder: Path, records: list[dict[str, Any]]) -> Path:
-    """Write records as the harness does: ``<folder>/<run_id>.json``."""
+    """Write records as the harness does: ``<folder>/<run_id>.json``, and the per-example
+    predictions file beside each record that ``with_predictions`` gave one."""
     folder.mkdir(parents=True, exist_ok=True)
     for record in records:
         (folder / f"{record['run_id']}.json").write_text(json.dumps(record, indent=2))
+        entry = record.get("example_predictions")
+        if entry and record["run_id"] in PREDICTION_FILES:
+            (folder / entry["file"]).write_bytes(PREDICTION_FILES[record["run_id"]])
     return folder
 
 
@@ -175,6 +227,12 @@ def write_records(folder: Path, records: list[dict[str, Any]]) -> Path:
 def make_record() -> Callable[..., dict[str, Any]]:
     """``make_record(method, seed, scores, **options)``: a schema-valid record."""
     return build_record
+
+
+@pytest.fixture(name="with_predictions", scope="session")
+def with_predictions_fixture() -> Callable[..., dict[str, Any]]:
+    """``with_predictions(record, {task: (predictions, gold)})``: see the function."""
+    return with_predictions
 
 
 @pytest.fixture(name="write_records", scope="session")
