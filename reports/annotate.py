@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from benchmark.results.frame import SCORE_PREFIX
+from benchmark.results.frame import SCORE_PREFIX, ResultSet
 from benchmark.stats import Interval, format_difference, format_score
 from reports.cells import AT_BASELINE_LEGEND, Cell
-from reports.evidence import Evidence
+from reports.evidence import Evidence, table_evidence
 from reports.table_model import Table
+from reports.tables import paper_tables
 
 REFERENCE_ROWS = ("stl", "mtl")
 """The row differences are taken against, the first present: single-task fine-tuning is
@@ -123,7 +124,8 @@ def annotate(table: Table, evidence: Evidence) -> Annotated:
             if row == reference or row not in evidence.rows:
                 continue
             delta = evidence.difference(row, reference)
-            label = f"{table.row_labels.get(row, row)} − {table.row_labels.get(reference, reference)}"
+            names = table.row_labels
+            label = f"{names.get(row, row)} − {names.get(reference, reference)}"
             differences.append(DerivedRow(row, label, _derived(table, delta, True)))
     return Annotated(shown, evidence, baseline, differences, reference, evidence.describe(),
                      dict(evidence.missing))
@@ -135,3 +137,13 @@ def derived_frame(rows: list[DerivedRow], table: Table) -> pd.DataFrame:
     labels = {c.key: c.label for c in table.columns}
     return pd.DataFrame({labels[k]: [r.cells[k].text() for r in rows] for k in keys},
                         index=[r.label for r in rows])
+
+
+def annotated_tables(result: ResultSet) -> list[tuple[Table, Annotated | None]]:
+    """The paper's tables of ``result``, each with its evidence attached where it has task
+    columns (the report and the ``tables`` export show the same intervals)."""
+    out = []
+    for table in paper_tables(result.frame):
+        extra = annotate(table, table_evidence(table, result)) if table.scale.tasks else None
+        out.append((table, extra))
+    return out

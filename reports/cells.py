@@ -117,15 +117,20 @@ class Cell:
         return f"{value} ({marker})" if marker else value
 
     def explanation(self) -> str:
-        """Why a cell is missing or partial, for tooltips and footnotes."""
-        parts = []
-        if self.seed_marker:
-            parts.append(f"only {self.n} of {self.expected} seeds (seeds {_seeds(self.seeds)})")
+        """Everything a tooltip says about the cell: the footnote, then its interval."""
+        parts = [self.footnote()]
         if self.interval is not None:
             parts.append(f"95% interval {self.interval_text()} (seeds and evaluation examples "
                          f"resampled)")
         if self.at_baseline:
             parts.append("at baseline: the interval does not lie above the trivial predictor's")
+        return "; ".join(p for p in parts if p)
+
+    def footnote(self) -> str:
+        """Why a cell is missing or partial (intervals and baseline marks have a legend)."""
+        parts = []
+        if self.seed_marker:
+            parts.append(f"only {self.n} of {self.expected} seeds (seeds {_seeds(self.seeds)})")
         if self.starved:
             parts.append(f"task starved of updates in seeds {_seeds(self.starved)}")
         if self.note:

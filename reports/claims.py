@@ -249,9 +249,16 @@ def _data_share(target: float, tolerance: float, method: str = "camtl"
     return measure
 
 
-def _exact(column: str, target: float, tolerance: float, unit: str, method: str = "camtl"
-           ) -> Callable[[ClaimContext], list[Measurement]]:
-    """A deterministic figure within ``tolerance`` of the published one (exact verdict)."""
+OTHER_SCALE = "inconclusive (other scale)"
+
+
+def _exact(column: str, target: float, tolerance: float, unit: str, method: str = "camtl",
+           paper_backbone: str = "base") -> Callable[[ClaimContext], list[Measurement]]:
+    """A deterministic figure within ``tolerance`` of the published one (exact verdict).
+
+    A share of the backbone's parameters depends on the backbone's size: measured on
+    another backbone than the paper's it neither supports nor contradicts the figure.
+    """
     def measure(ctx: ClaimContext) -> list[Measurement]:
         found = []
         for table in _comparisons(ctx):
@@ -259,11 +266,17 @@ def _exact(column: str, target: float, tolerance: float, unit: str, method: str 
                 continue
             cell = table.cell(method, column)
             holds = abs(cell.mean - target) <= tolerance
+            verdict = (Verdict.SUPPORTED if holds else Verdict.CONTRADICTED).value
+            note = "exact (parameter counts have no noise)"
+            if paper_backbone not in table.scale.backbone.lower():
+                verdict = OTHER_SCALE
+                note = (f"the figure is a share of BERT-{paper_backbone}'s parameters; this "
+                        f"table's backbone is another size (`python -m benchmark params "
+                        f"--random-config bert-{paper_backbone}` counts it at the paper's scale)")
             found.append(Measurement(
-                (Verdict.SUPPORTED if holds else Verdict.CONTRADICTED).value,
+                verdict,
                 f"{method}: {cell.value_text()}{unit} (claim {target:g}{unit} ± {tolerance:g})",
-                table.scale.describe(), cell.mean, "exact (parameter counts have no noise)",
-                table.scale.short()))
+                table.scale.describe(), cell.mean, note, table.scale.short()))
         return found
     return measure
 
@@ -317,7 +330,8 @@ def _base_vs_large_stl(ctx: ClaimContext) -> list[Measurement]:
         for stl_table in glue:
             if "large" not in stl_table.scale.backbone.lower():
                 continue
-            if stl_table.scale.tasks != ours_table.scale.tasks or _average(stl_table, "stl") is None:
+            same_tasks = stl_table.scale.tasks == ours_table.scale.tasks
+            if not same_tasks or _average(stl_table, "stl") is None:
                 continue
             ours, stl = _average(ours_table, "camtl"), _average(stl_table, "stl")
             evidence = None

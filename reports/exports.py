@@ -19,6 +19,7 @@ from pathlib import Path
 
 from benchmark.atomic import atomic_write_text, remove_stale_temp_files
 from benchmark.filenames import file_stem
+from reports.annotate import Annotated, DerivedRow, derived_frame
 from reports.table_model import Table
 
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -60,7 +61,7 @@ def footnotes(table: Table) -> list[str]:
     notes = list(table.notes)
     for row in table.rows:
         label = table.row_labels[row]
-        whys = [table.cell(row, c.key).explanation() for c in table.columns]
+        whys = [table.cell(row, c.key).footnote() for c in table.columns]
         whys = ["" if w in _SELF_EVIDENT else w for w in whys]
         if whys and whys[0] and len(set(whys)) == 1:
             notes.append(f"{label}: {whys[0]}")
@@ -130,7 +131,7 @@ def to_csv(table: Table) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["table", "row", "label", "column", "mean", "std", "n", "n_expected",
-                     "complete", "display", "note"])
+                     "complete", "display", "note", "ci_low", "ci_high", "at_baseline"])
     for row in table.rows:
         for column in table.columns:
             cell = table.cell(row, column.key)
@@ -140,7 +141,10 @@ def to_csv(table: Table) -> str:
             )]
             numbers = [_csv_number(cell.mean), _csv_number(cell.std), cell.n, cell.expected,
                        cell.complete]
-            writer.writerow([*texts[:4], *numbers, *texts[4:]])
+            interval = cell.interval
+            bounds = ["", ""] if interval is None else [_csv_number(interval.low),
+                                                        _csv_number(interval.high)]
+            writer.writerow([*texts[:4], *numbers, *texts[4:], *bounds, cell.at_baseline])
     return out.getvalue()
 
 
@@ -172,4 +176,44 @@ def write_tables(tables: list[Table], folder: str | Path, formats: list[str]) ->
             written.append(atomic_write_text(folder / f"{stem}.{fmt}", FORMATS[fmt](table)))
         if "csv" in formats:
             written.append(atomic_write_text(folder / f"{stem}.per_seed.csv", per_seed_csv(table)))
+    return written
+
+
+def _derived_markdown(rows: list[DerivedRow], annotated: Annotated, corner: str) -> list[str]:
+    frame = derived_frame(rows, annotated.table)
+    header = f"| {corner} | " + " | ".join(markdown_escape(str(c)) for c in frame.columns) + " |"
+    lines = [header, "|" + "---|" * (len(frame.columns) + 1)]
+    lines += ["| " + " | ".join(markdown_escape(str(v)) for v in (label, *row)) + " |"
+              for label, row in zip(frame.index, frame.to_numpy().tolist(), strict=True)]
+    return lines
+
+
+def evidence_markdown(annotated: Annotated) -> str:
+    """The trivial predictor's row and the paired differences of an annotated table, as
+    Markdown (empty when it has neither)."""
+    parts: list[str] = []
+    if annotated.baseline is not None:
+        parts += [f"**{markdown_escape(annotated.table.title)}, trivial baseline** (score "
+                  f"\\[95% interval\\] on the same examples)", "",
+                  *_derived_markdown([annotated.baseline], annotated, "Baseline"), ""]
+    if annotated.differences:
+        caption = (f"Paired differences against {annotated.reference}: Δ [95% interval] in "
+                   f"points. {annotated.method_note}.")
+        parts += [f"**{markdown_escape(annotated.table.title)}, differences**", "",
+                  markdown_escape(caption), "",
+                  *_derived_markdown(annotated.differences, annotated, "Difference"), ""]
+    return "\n".join(parts)
+
+
+def write_annotated(pairs: list[tuple[Table, Annotated | None]], folder: str | Path,
+                    formats: list[str]) -> list[Path]:
+    """``write_tables`` of the tables with intervals, plus ``<slug>.evidence.md`` (trivial
+    baseline and paired differences) for each table that has them."""
+    tables = [a.table if a else t for t, a in pairs]
+    written = write_tables(tables, folder, formats)
+    for _, extra in pairs:
+        text = evidence_markdown(extra) if extra else ""
+        if text and "md" in formats:
+            path = Path(folder) / f"{file_stem(extra.table.slug)}.evidence.md"
+            written.append(atomic_write_text(path, text))
     return written

@@ -17,14 +17,15 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from benchmark.results.frame import ResultSet
+from benchmark.stats import DEFAULT_RESAMPLES
+from reports.annotate import annotated_tables
 from reports.cells import Cell
-from reports.annotate import annotate
 from reports.claims import ClaimResult, check_claims
-from reports.evidence import table_evidence
+from reports.evidence import BOOTSTRAP_SEED
 from reports.exports import footnotes
 from reports.labels import MISSING
 from reports.leaderboard import COLUMNS as LEADERBOARD_COLUMNS
-from reports.leaderboard import leaderboard_entries
+from reports.leaderboard import leaderboard
 from reports.plots import (
     Figure,
     learning_curves,
@@ -34,7 +35,6 @@ from reports.plots import (
 )
 from reports.provenance import collect
 from reports.table_model import Table, budget_summary, short_backbone
-from reports.tables import paper_tables
 
 
 def environment() -> Environment:
@@ -117,13 +117,12 @@ def render_report(
     result: ResultSet, title: str = "camtl-bench report", figures: bool = True
 ) -> str:
     """The full report: claims checklist, paper tables with intervals, figures, provenance."""
-    tables = paper_tables(result.frame)
-    annotated = [annotate(t, table_evidence(t, result)) if t.scale.tasks else None
-                 for t in tables]
-    evidence = {t.slug: a.evidence for t, a in zip(tables, annotated, strict=True) if a}
+    pairs = annotated_tables(result)
+    tables = [t for t, _ in pairs]
+    evidence = {t.slug: a.evidence for t, a in pairs if a}
     claims: list[ClaimResult] = check_claims(tables, evidence, result)
     sections = []
-    for table, extra in zip(tables, annotated, strict=True):
+    for table, extra in pairs:
         shown = extra.table if extra else table
         sections.append({
             "table": shown, "notes": footnotes(shown), "annotated": extra,
@@ -146,7 +145,8 @@ def render_report(
 
 
 def render_leaderboard(result: ResultSet, title: str = "camtl-bench leaderboard") -> str:
-    """A sortable page: one row per configuration, every results folder given."""
+    """A sortable page: one row per configuration, every results folder given, grouped by
+    scale with shared ranks on 95% intervals and the trivial predictor's row."""
     context: Mapping[str, Any] = {
         "title": title,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -154,7 +154,9 @@ def render_leaderboard(result: ResultSet, title: str = "camtl-bench leaderboard"
         "n_runs": len(result.frame),
         "problems": result.problems,
         "columns": LEADERBOARD_COLUMNS,
-        "entries": leaderboard_entries(result.frame),
+        "groups": leaderboard(result),
+        "resamples": DEFAULT_RESAMPLES,
+        "bootstrap_seed": BOOTSTRAP_SEED,
         "provenance": collect(result.records.values()),
     }
     return environment().get_template("leaderboard.html.j2").render(**context)

@@ -30,14 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace) -> int:
-    from reports.exports import to_markdown, write_tables
-    from reports.tables import paper_tables
+    from reports.annotate import annotated_tables
+    from reports.exports import evidence_markdown, to_markdown, write_annotated
 
-    tables = paper_tables(load(args).frame)
+    pairs = annotated_tables(load(args))
     if args.stdout:
-        print("\n".join(to_markdown(t) for t in tables))
+        print("\n".join(to_markdown(a.table if a else t) + (evidence_markdown(a) if a else "")
+                        for t, a in pairs))
         return 0
-    written = write_tables(tables, Path(args.out), args.formats or list(FORMATS))
+    written = write_annotated(pairs, Path(args.out), args.formats or list(FORMATS))
     for path in written:
         print(path)
     return 0

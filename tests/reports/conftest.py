@@ -24,11 +24,11 @@ import pytest
 from benchmark.errors import UnknownNameError
 from benchmark.metrics import suite_average as runner_suite_average
 from benchmark.results.example_predictions import SplitPredictions, encode
-from benchmark.stats import metric_named
-from benchmark.tasks.registry import get_task
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.validate import validate_record
 from benchmark.runs.spec import identity_hash
+from benchmark.stats import metric_named
+from benchmark.tasks.registry import get_task
 
 BACKBONE = {"name": "sentence-transformers/all-MiniLM-L6-v2", "fingerprint": "f" * 64}
 BUDGET = {"max_train_samples": 64, "max_eval_samples": 32, "epochs": 1, "batch_size": 8,

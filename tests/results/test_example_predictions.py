@@ -196,3 +196,48 @@ def test_record_keeps_the_chosen_entity_and_the_gold_answers(tmp_path):
     assert list(loaded.gold) == [["Alice"], ["Paris"]]
     assert compute_metrics(task, list(loaded.predictions), list(loaded.gold), loaded.groups) \
         == score_examples(task, examples, list(chosen))
+
+
+@pytest.mark.parametrize("method", ["mtl", "stl"])
+def test_record_names_the_trivial_predictor_of_the_examples_that_trained(runs, method, data_dir):
+    """Majority class of RTE's training labels, training mean of STS-B's, counted after the
+    selection slice was held out (the mtl run selects on one; stl does not)."""
+    record, _ = runs[method]
+    trivial = record["trivial_baseline"]
+    assert trivial["rte"]["predictor"] == "majority class"
+    assert trivial["rte"]["value"] in (0, 1)
+    assert trivial["stsb"]["predictor"] == "training mean"
+    assert 0.0 < trivial["stsb"]["value"] < 5.0
+    for task in ("rte", "stsb"):
+        assert trivial[task]["train_examples"] == record["budget"]["train_examples"][task]
+
+
+def test_report_evidence_from_real_runs(runs):
+    """Each run's table has intervals around its recorded scores and the trivial row; the two
+    runs (other budgets, same evaluation examples) pair into a difference whose estimate is
+    the difference of their recorded averages."""
+    from benchmark.results.frame import load_results
+    from reports.annotate import annotated_tables
+    from reports.evidence import gather_evidence
+
+    result = load_results([runs["mtl"][1], runs["stl"][1]])
+    tables = [(t, a) for t, a in annotated_tables(result) if t.kind == "comparison"]
+    assert len(tables) == 2  # the budgets differ: two scales
+    for table, annotated in tables:
+        [method] = table.rows
+        evidence = annotated.evidence
+        assert not evidence.missing
+        for task in ("rte", "stsb"):
+            recorded = runs[method][0]["main_scores"][task]
+            interval = evidence.rows[method].score.per_task[task]
+            assert interval.estimate == pytest.approx(recorded)
+            assert interval.low <= recorded <= interval.high
+        assert set(evidence.baseline.per_task) == {"rte", "stsb"}
+        assert evidence.baseline.per_task["stsb"].estimate == 0.0  # a constant: no correlation
+    groups = {m: (runs[m][0]["run_id"],) for m in ("mtl", "stl")}
+    paired = gather_evidence(groups, ("rte", "stsb"), result)
+    delta = paired.difference("mtl", "stl")
+    averages = {m: np.mean([runs[m][0]["main_scores"][t] for t in ("rte", "stsb")])
+                for m in ("mtl", "stl")}
+    assert delta.estimate == pytest.approx(averages["mtl"] - averages["stl"])
+    assert delta.low <= delta.estimate <= delta.high
