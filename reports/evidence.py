@@ -29,9 +29,9 @@ from reports.table_model import Table
 
 LEVEL = 0.95
 BOOTSTRAP_SEED = 0
-BASELINE = "trivial"
-"""The trivial predictor's configuration name: not a method name (methods are registered
-with their own names, and ``trivial`` is refused for a method, see docs/reports.md)."""
+BASELINE = "<trivial predictor>"
+"""The trivial predictor's configuration name: angle brackets keep it apart from every
+method and row name (those are identifiers)."""
 SCORE_TOLERANCE = 0.05
 """Points by which a recomputed score may differ from the recorded one (float rounding)."""
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.errors import BenchmarkError
+from benchmark.results.example_predictions import load_example_predictions
 from benchmark.results.validate import InvalidRecordError, read_record
 
 HELP = "validate result records (schema, run id, plausible numbers) and add them to a folder"
@@ -28,11 +29,13 @@ EPILOG = """examples:
 
 @dataclass(frozen=True)
 class Submission:
-    """A validated record ready to copy: its bytes are copied as they are."""
+    """A validated record ready to copy: its bytes are copied as they are, with the
+    per-example predictions file it names (checked against its sha256 and row count)."""
 
     source: Path
     raw: bytes
     record: dict[str, Any]
+    predictions: bytes | None = None
 
     @property
     def run_id(self) -> str:
@@ -49,7 +52,25 @@ def read_submission(path: Path) -> Submission:
     problems = reading.problems + [note + UNVERIFIED for note in reading.notes]
     if problems or reading.record is None:
         raise InvalidRecordError(str(path), problems)
-    return Submission(path, reading.raw, reading.record)
+    predictions = None
+    entry = reading.record.get("example_predictions")
+    if entry is not None:
+        load_example_predictions(reading.record, path.parent)  # sha256 and rows, or raises
+        predictions = (path.parent / str(entry["file"])).read_bytes()
+    return Submission(path, reading.raw, reading.record, predictions)
+
+
+def _place_predictions(submission: Submission, results: Path) -> None:
+    """The predictions file goes in before its record, so no reader sees a record whose
+    file is missing; the file is named by the run id, so identical bytes are the same."""
+    from reports.files import create_atomic, write_atomic
+
+    if submission.predictions is None:
+        return
+    dest = results / str(submission.record["example_predictions"]["file"])
+    if not create_atomic(dest, submission.predictions) and \
+            dest.read_bytes() != submission.predictions:
+        write_atomic(dest, submission.predictions)
 
 
 def _holds(dest: Path, submission: Submission) -> bool:
@@ -66,15 +87,16 @@ def place(submission: Submission, results: Path, overwrite: bool = False) -> str
     from reports.files import create_atomic, write_atomic
 
     dest = results / f"{submission.run_id}.json"
-    if create_atomic(dest, submission.raw):
-        return f"added {dest}"
-    if _holds(dest, submission):
-        return f"unchanged {dest} (identical record already there)"
-    if not overwrite:
+    if dest.exists() and not overwrite and not _holds(dest, submission):
         raise BenchmarkError(
             f"{dest} already holds a different record with run_id {submission.run_id}; "
             "nothing was copied. Use --overwrite to replace it."
         )
+    _place_predictions(submission, results)
+    if create_atomic(dest, submission.raw):
+        return f"added {dest}"
+    if _holds(dest, submission):
+        return f"unchanged {dest} (identical record already there)"
     write_atomic(dest, submission.raw)
     return f"replaced {dest}"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from benchmark.cli.main import main
@@ -102,3 +103,25 @@ def test_submit_check_only(tmp_path, make_record, capsys):
     source = _write(tmp_path / "mine.json", make_record())
     assert main(["submit", "--check", source, "--results", str(tmp_path / "r")]) == 0
     assert "valid" in capsys.readouterr().out and not (tmp_path / "r").exists()
+
+
+def test_submit_copies_the_prediction_file_and_refuses_a_missing_one(
+        tmp_path, make_record, with_predictions, write_records, capsys):
+    """The per-example predictions travel with their record (checked against its sha256);
+    a record whose file is missing or edited is refused with the way out."""
+    gold = np.array([0, 1, 1, 0, 1])
+    record = with_predictions(make_record(), {"rte": (gold, gold), "mrpc": (1 - gold, gold)})
+    mine = write_records(tmp_path / "mine", [record])
+    source = str(mine / f"{record['run_id']}.json")
+    prediction_file = mine / record["example_predictions"]["file"]
+    dest_dir = tmp_path / "results"
+    assert main(["submit", source, "--results", str(dest_dir)]) == 0
+    copied = dest_dir / prediction_file.name
+    assert copied.read_bytes() == prediction_file.read_bytes()
+    prediction_file.write_bytes(prediction_file.read_bytes() + b"x")
+    other = tmp_path / "other"
+    assert main(["submit", source, "--results", str(other)]) == USER_ERROR_EXIT_CODE
+    assert "sha256" in capsys.readouterr().err and not other.exists()
+    prediction_file.unlink()
+    assert main(["submit", source, "--results", str(other)]) == USER_ERROR_EXIT_CODE
+    assert "missing" in capsys.readouterr().err and not other.exists()
