@@ -118,15 +118,18 @@ def annotate(table: Table, evidence: Evidence) -> Annotated:
         baseline = DerivedRow("trivial", _baseline_label(evidence),
                               _derived(table, evidence.baseline, False))
     reference = next((r for r in REFERENCE_ROWS if r in evidence.rows), None)
+    pairs = table.pairs or [(row, reference) for row in table.rows
+                            if reference is not None and row != reference]
+    names = table.row_labels
     differences = []
-    if reference is not None:
-        for row in table.rows:
-            if row == reference or row not in evidence.rows:
-                continue
-            delta = evidence.difference(row, reference)
-            names = table.row_labels
-            label = f"{names.get(row, row)} − {names.get(reference, reference)}"
-            differences.append(DerivedRow(row, label, _derived(table, delta, True)))
+    for row, other in pairs:
+        if row not in evidence.rows or other not in evidence.rows:
+            continue
+        delta = evidence.difference(row, other)
+        label = f"{names.get(row, row)} − {names.get(other, other)}"
+        differences.append(DerivedRow(row, label, _derived(table, delta, True)))
+    if table.pairs:
+        reference = None
     return Annotated(shown, evidence, baseline, differences, reference, evidence.describe(),
                      dict(evidence.missing))
 
@@ -144,6 +147,7 @@ def annotated_tables(result: ResultSet) -> list[tuple[Table, Annotated | None]]:
     columns (the report and the ``tables`` export show the same intervals)."""
     out = []
     for table in paper_tables(result.frame):
-        extra = annotate(table, table_evidence(table, result)) if table.scale.tasks else None
+        scored = table.scale.tasks and "average" in table.cells.columns
+        extra = annotate(table, table_evidence(table, result)) if scored else None
         out.append((table, extra))
     return out

@@ -98,6 +98,9 @@ class Table:
     cells: pd.DataFrame
     per_seed: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    """(row, other row) pairs whose paired difference the report shows; empty: every row
+    against the reference row (``reports.annotate.REFERENCE_ROWS``)."""
 
     @property
     def rows(self) -> list[str]:

@@ -7,6 +7,7 @@ table. Inside a table, a row is a method (and its task set) and its runs are see
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import statistics
@@ -397,11 +398,66 @@ def adaptation_tables(frame: pd.DataFrame) -> list[Table]:
     return tables
 
 
+FIDELITY_SETTINGS = ("fidelity", "model_selection")
+"""What ``--fidelity reference`` changes in the budget (``benchmark/training/fidelity.py``)."""
+
+
+def _without_fidelity(budget: dict[str, Any]) -> str:
+    return json.dumps({k: v for k, v in budget.items() if k not in FIDELITY_SETTINGS},
+                      sort_keys=True, default=str)
+
+
+def fidelity_tables(frame: pd.DataFrame) -> list[Table]:
+    """The two modes side by side: every method run both ways at one otherwise equal scale,
+    with the paired difference reference − project per method (an ablation of the
+    deviations from the reference code, docs/camtl.md)."""
+    if frame.empty:
+        return []
+    frame = frame.assign(_mode=[b.get("fidelity", "project") for b in frame["budget"]],
+                         _scale=[_without_fidelity(b) for b in frame["budget"]])
+    keys = ["suite", "tasks_key", "backbone", "backbone_fingerprint", "_scale"]
+    tables = []
+    for i, (_, scale_runs) in enumerate(_scales(frame, keys)):
+        if set(scale_runs["_mode"]) != {"project", "reference"}:
+            continue
+        identities = method_identities(scale_runs)
+        tasks = task_order(scale_runs["tasks"].iloc[0])
+        rows, labels, pairs = {}, {}, []
+        for method in method_order(scale_runs["method"], identities):
+            mine = scale_runs[scale_runs["method"] == method]
+            if set(mine["_mode"]) != {"project", "reference"}:
+                continue
+            for mode in ("project", "reference"):
+                rows[f"{method}@{mode}"] = mine[mine["_mode"] == mode]
+                labels[f"{method}@{mode}"] = f"{method_label(method, identities)} · {mode}"
+            pairs.append((f"{method}@reference", f"{method}@project"))
+        if not rows:
+            continue
+        suite = str(scale_runs["suite"].iloc[0])
+        columns = [*_score_columns(tasks, scale_runs), _average_column(tasks), _data_column()]
+        table = _build(
+            kind="fidelity", slug=_slug("fidelity", suite, str(i)),
+            title=f"Reference-faithful mode against this project's defaults ({suite} dev)",
+            caption="Each method run both ways on one budget: --fidelity reference (weight "
+                    "decay 0, MT-Uncertainty scored in train mode in fp32, frozen layers' "
+                    "attention FiLM frozen, STS-B scored with MRPC's entropies, best dev "
+                    "evaluation per metric: optimistic) and the project's defaults.",
+            scale_runs=scale_runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
+            suite=suite,
+        )
+        budget = {k: v for k, v in table.scale.budget.items() if k not in FIDELITY_SETTINGS}
+        table.scale = replace(table.scale, budget=budget)
+        table.pairs = pairs
+        tables.append(table)
+    return tables
+
+
 def paper_tables(frame: pd.DataFrame) -> list[Table]:
-    """All four tables, in the paper's order."""
+    """All the tables, in the paper's order, then the fidelity comparison."""
     return [
         *ablation_tables(frame),
         *comparison_tables(frame),
         *suite_tables(frame),
         *adaptation_tables(frame),
+        *fidelity_tables(frame),
     ]
