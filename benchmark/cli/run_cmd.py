@@ -26,6 +26,17 @@ EPILOG = """examples:
 log = logging.getLogger(__name__)
 
 
+def scores_beside_baselines(record: dict) -> str:
+    """``rte=52.5 (trivial 49.5)``: every score beside the score it must beat."""
+    trivial = record.get("trivial_baseline") or {}
+    parts = []
+    for task, score in record["main_scores"].items():
+        shown = "—" if score is None else f"{score:.1f}"
+        base = (trivial.get(task) or {}).get("score")
+        parts.append(f"{task}={shown}" + ("" if base is None else f" (trivial {base:.1f})"))
+    return ", ".join(parts)
+
+
 def _csv(value: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
@@ -182,7 +193,7 @@ def execute(args: argparse.Namespace) -> int:
         log.info("[%d/%d] %s (run %s)", number, len(specs), spec.label(), spec.run_id)
         record = execute_run(spec, settings.data_dir, output, settings.predict_test)
         done += 1
-        scores = ", ".join(f"{t}={s:.1f}" for t, s in record["main_scores"].items())
+        scores = scores_beside_baselines(record)
         log.info(
             "[%d/%d] %s finished in %.0fs: %s",
             number,

@@ -26,8 +26,16 @@ _TRIVIAL_BASELINE = {
             "predictor": {"enum": ["majority class", "training mean"]},
             "value": {"type": "number"},
             "train_examples": {"type": "integer", "minimum": 1},
+            "score": {"type": ["number", "null"]},
         },
     },
+}
+
+_TIMING = {
+    "description": "phase -> wall-clock seconds (load_s, tokenize_s, train_s, score_s, eval_s, "
+                   "selection_s, diagnostics_s, ...; 1.2+, optional; docs/results.md)",
+    "type": "object",
+    "additionalProperties": {"type": "number", "minimum": 0},
 }
 
 _SCHEDULE_RUN = {
@@ -260,6 +268,7 @@ RESULT_SCHEMA: dict[str, Any] = {
                 },
                 "selected_steps": _COUNT_MAP,
                 "starved_tasks": {"type": "object", "additionalProperties": _STARVED_TASK},
+                "timing": _TIMING,
             },
         },
         "history": {"type": "array", "items": _HISTORY_ENTRY},

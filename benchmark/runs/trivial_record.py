@@ -12,7 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
+from benchmark.errors import BenchmarkError
 from benchmark.runs.prepare import TaskData
+from benchmark.stats import task_eval
 from benchmark.stats.trivial import majority_class, training_mean
 
 PREDICTORS = {"regression": "training mean"}
@@ -24,10 +28,26 @@ def _labels(data: TaskData) -> list[Any]:
             if isinstance(e.label, int | float) and not isinstance(e.label, bool)]
 
 
+def _score(item: TaskData, value: float) -> float | None:
+    """The constant's main score (0..100) on the task's evaluation examples, as the report
+    scores it (``benchmark.stats``); None where the split has no labels or the task's
+    metrics are formed from groups."""
+    gold = [e.label for s in item.eval_sets for e in s.examples]
+    if not gold or any(g is None for g in gold):
+        return None
+    sizes = [len(s.examples) for s in item.eval_sets]
+    try:
+        evaluation = task_eval(item.task, np.asarray(gold), sizes if len(sizes) > 1 else ())
+    except BenchmarkError:
+        return None
+    return float(evaluation.score(np.full(len(gold), value))[0])
+
+
 def trivial_baselines(data: Sequence[TaskData]) -> dict[str, dict[str, Any]]:
-    """task -> {"predictor", "value", "train_examples"}: the constant prediction formed from
-    the examples that trained (after the selection slice was held out). Tasks whose labels
-    are not plain numbers (ReCoRD's entity strings) have none."""
+    """task -> {"predictor", "value", "train_examples", "score"}: the constant prediction
+    formed from the examples that trained (after the selection slice was held out), and its
+    score on the evaluation examples. Tasks whose labels are not plain numbers (ReCoRD's
+    entity strings) have none."""
     found = {}
     for item in data:
         labels = _labels(item)
@@ -39,5 +59,6 @@ def trivial_baselines(data: Sequence[TaskData]) -> dict[str, dict[str, Any]]:
             "predictor": PREDICTORS.get(task_type, DEFAULT_PREDICTOR),
             "value": value,
             "train_examples": len(labels),
+            "score": _score(item, value),
         }
     return found

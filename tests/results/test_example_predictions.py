@@ -210,6 +210,9 @@ def test_record_names_the_trivial_predictor_of_the_examples_that_trained(runs, m
     assert 0.0 < trivial["stsb"]["value"] < 5.0
     for task in ("rte", "stsb"):
         assert trivial[task]["train_examples"] == record["budget"]["train_examples"][task]
+    gold = load_example_predictions(record, runs[method][1])[("rte", "dev")].gold
+    assert trivial["rte"]["score"] == pytest.approx(100 * np.mean(gold == trivial["rte"]["value"]))
+    assert trivial["stsb"]["score"] == 0.0  # a constant has no correlation
 
 
 def test_report_evidence_from_real_runs(runs):
