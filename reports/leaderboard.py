@@ -34,7 +34,7 @@ COLUMNS = (
            "95% interval (paired bootstrap over seeds and evaluation examples)"),
     Column("suite_average", "Suite avg", "score",
            "suite_average from the records; null (—) when a task of the suite is missing"),
-    Column("trained_pct", "Trained/task %", "percent",
+    Column("trained_pct", "Trained per task %", "percent",
            "trained parameters per task, % of the backbone (parameters.trained_per_task_ratio "
            "× 100)"),
     Column("total_to_serve", "To serve", "count",
