@@ -1,4 +1,5 @@
-"""A plain pretrained BERT as an encoder: the pooled [CLS] output, task ids ignored."""
+"""A plain pretrained BERT as an encoder: its token states and pooled [CLS] output, task ids
+ignored."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from torch import Tensor
 from transformers import AutoConfig, AutoModel, PreTrainedModel
 
 from benchmark.errors import BenchmarkError
-from benchmark.methods.interface import Encoder, Method
+from benchmark.methods.interface import Encoder, EncoderOutput, Method
 from benchmark.tasks.spec import TaskSpec
 from camtl.backbones import resolve_backbone
 
@@ -41,12 +42,18 @@ class PlainBertEncoder(Encoder):
         self.hidden_size = bert.config.hidden_size
 
     def forward(
-        self, input_ids: Tensor, attention_mask: Tensor, token_type_ids: Tensor, task_ids: Tensor
-    ) -> Tensor:
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        token_type_ids: Tensor,
+        task_ids: Tensor,
+        all_positions: bool = False,
+    ) -> EncoderOutput:
+        """Every position is computed anyway, so ``all_positions`` changes nothing."""
         out = self.bert(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
         )
-        return out.pooler_output
+        return EncoderOutput(tokens=out.last_hidden_state, pooled=out.pooler_output)
 
 
 class FullFineTuningMethod(Method):

@@ -1,16 +1,45 @@
-"""CA-MTL (Pilault et al., ICLR 2021) as a benchmark method, built from the `camtl` library."""
+"""CA-MTL (Pilault et al., ICLR 2021) as a benchmark method, built from the `camtl` library.
+
+The `camtl` library knows nothing of the benchmark; this module fits it to the method
+interface: ``CaMtlMethodEncoder`` gives the interface's ``EncoderOutput`` (its top layer runs
+on [CLS] only unless all positions are asked for), and ``CaMtl.candidate_scoring`` is CA-MTL's
+own MT-Uncertainty scoring path (``baselines.camtl_scoring``: int8 linears on CPUs).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
+from torch import Tensor
+
+from baselines.camtl_scoring import camtl_candidate_scoring
 from benchmark.errors import BenchmarkError
-from benchmark.methods.interface import Encoder, Method
+from benchmark.methods.interface import Encoder, EncoderOutput, Method
+from benchmark.methods.scoring import CandidateScoring, ScoringRequest
 from benchmark.tasks.spec import TaskSpec
 from camtl import CaMtlConfig, CaMtlEncoder
 from camtl.backbones import resolve_backbone
 from camtl.loading import SUPPORTED_MODEL_TYPES
+
+
+class CaMtlMethodEncoder(CaMtlEncoder, Encoder):
+    """The camtl library's encoder, speaking the method interface (same weights and names)."""
+
+    def forward(
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor | None = None,
+        token_type_ids: Tensor | None = None,
+        task_ids: Tensor | None = None,
+        all_positions: bool = False,
+    ) -> EncoderOutput:
+        """Token states of every position with ``all_positions``; else of [CLS] only
+        (``tokens [rows, 1, hidden]``): the top layer then computes that one position."""
+        out = self.encode(
+            input_ids, attention_mask, token_type_ids, task_ids, output_sequence=all_positions
+        )
+        return EncoderOutput(tokens=out.sequence, pooled=out.pooled)
 
 
 class CaMtl(Method):
@@ -46,12 +75,17 @@ class CaMtl(Method):
             **self.components,
         )
         try:
-            return CaMtlEncoder.from_backbone(resolve_backbone(backbone), config)
+            return CaMtlMethodEncoder.from_backbone(resolve_backbone(backbone), config)
         except ValueError as exc:
             raise BenchmarkError(f"cannot build {self.name} on {backbone!r}: {exc}") from exc
 
     def task_specific_parameter_count(self, encoder: Encoder, task_index: int) -> int:
         return encoder.task_specific_parameter_count(task_index)
+
+    def candidate_scoring(self, encoder: Encoder, request: ScoringRequest) -> CandidateScoring:
+        """int8 token-wise linears on CPUs, bf16 on accelerators (eval mode); the reference
+        fidelity's train-mode fp32 scoring as the default hook gives it."""
+        return camtl_candidate_scoring(encoder, request)
 
 
 class CaMtlLarge(CaMtl):

@@ -37,10 +37,11 @@ FORMAT_VERSION = 1
 
 @dataclass
 class EncoderOutput:
-    """``pooled [N, h]`` always; ``sequence [N, l, h]`` only when asked for."""
+    """``pooled [N, h]``; the top layer's states ``sequence``: ``[N, l, h]`` when asked for
+    (``output_sequence``), else ``[N, 1, h]``, the [CLS] position, the only one computed."""
 
     pooled: torch.Tensor
-    sequence: torch.Tensor | None
+    sequence: torch.Tensor
 
 
 class _Pooler(nn.Module):
@@ -202,11 +203,15 @@ class CaMtlEncoder(nn.Module):
         token_type_ids: torch.Tensor | None = None,
         task_ids: torch.Tensor | None = None,
         output_sequence: bool = False,
+        layer_states: list[torch.Tensor] | None = None,
     ) -> EncoderOutput:
-        """Pooled output and, with ``output_sequence``, the last hidden states.
+        """Pooled output and the last hidden states: every position with ``output_sequence``,
+        else [CLS] only.
 
         Without ``output_sequence`` only the [CLS] position of the top layer (and of the
         chained adapters) is computed: the pooled output is identical, the work is not.
+        ``layer_states``, when given, receives the first layer's input and every layer's
+        output (what ``hidden_states`` returns).
         """
         task_ids = self._check_inputs(input_ids, attention_mask, task_ids)
         if attention_mask is None:
@@ -218,9 +223,13 @@ class CaMtlEncoder(nn.Module):
         padding_bias = self._padding_bias(attention_mask, hidden.dtype)
         chain: torch.Tensor | None = None
         last = len(self.layers) - 1
+        if layer_states is not None:
+            layer_states.append(hidden)
         for index, layer in enumerate(self.layers):
             rows = None if output_sequence or index < last else 1
             hidden = layer(hidden, padding_bias, conditioning, rows)
+            if layer_states is not None:
+                layer_states.append(hidden)
             if self.adapters is not None:
                 assert conditioning is not None
                 source = hidden if output_sequence else hidden[:, :1]
@@ -229,7 +238,29 @@ class CaMtlEncoder(nn.Module):
                 )
         output = chain if chain is not None else hidden
         pooled = self.pooler(output[:, 0])
-        return EncoderOutput(pooled=pooled, sequence=output if output_sequence else None)
+        return EncoderOutput(pooled=pooled, sequence=output)
+
+    def hidden_states(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        token_type_ids: torch.Tensor | None = None,
+        task_ids: torch.Tensor | None = None,
+    ) -> list[torch.Tensor]:
+        """Token states of every position, per layer, as tasks ``task_ids``: the input of the
+        first layer (embeddings, task-aligned where the recipe aligns them), then each layer's
+        output, each ``[N, l, h]``. For comparing representations with the pretrained
+        backbone's (the benchmark's forgetting measurement); chained adapters (the large
+        recipe) are not part of the entries: their output is ``encode(...).sequence``."""
+        states: list[torch.Tensor] = []
+        self.encode(input_ids, attention_mask, token_type_ids, task_ids, output_sequence=True,
+                    layer_states=states)
+        return states
+
+    @property
+    def task_conditioned(self) -> bool:
+        """Whether the output depends on the task id (a task embedding conditions it)."""
+        return self.task_embedding is not None
 
     def _check_inputs(
         self,

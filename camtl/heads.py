@@ -135,7 +135,7 @@ class CaMtlForMultiTask(nn.Module):
         labels: torch.Tensor | None = None,
     ) -> MultiTaskOutput:
         """Logits of each example's own head; the mixed-batch loss when labels are given."""
-        pooled = self.encoder(input_ids, attention_mask, token_type_ids, task_ids)
+        pooled = self.encoder.encode(input_ids, attention_mask, token_type_ids, task_ids).pooled
         if task_ids is None:
             task_ids = torch.zeros(input_ids.shape[0], dtype=torch.long, device=input_ids.device)
         task_ids = torch.as_tensor(task_ids, device=pooled.device).long()

@@ -26,6 +26,7 @@ from benchmark.results.frame import ResultSet
 from benchmark.stats import ClaimVerdict, Interval, Verdict, format_difference, judge_difference
 from reports.cells import Cell
 from reports.evidence import Evidence, gather_evidence
+from reports.forgetting import forgetting_verdicts
 from reports.table_model import Table
 
 NOT_MEASURED = "not measured"
@@ -316,7 +317,19 @@ def _competitive_large(ctx: ClaimContext) -> list[Measurement]:
 
 
 def _forgetting(ctx: ClaimContext) -> list[Measurement]:
-    return []
+    """Δ = forgetting of full fine-tuning − CA-MTL's, judged on its interval
+    (``reports.forgetting``: STS-B zero-shot drop, else masked-LM loss increase)."""
+    if ctx.result is None:
+        return []
+    found = []
+    for item in forgetting_verdicts(ctx.result):
+        verdict = item.verdict
+        inside = verdict.published_inside
+        found.append(Measurement(
+            verdict.verdict.value, item.measured, item.scale,
+            None if verdict.interval is None else verdict.interval.estimate,
+            _join(verdict.reason, item.note), item.scale_short, verdict.interval, inside))
+    return found
 
 
 def _base_vs_large_stl(ctx: ClaimContext) -> list[Measurement]:

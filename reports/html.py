@@ -23,6 +23,7 @@ from reports.cells import Cell
 from reports.claims import ClaimResult, check_claims
 from reports.evidence import BOOTSTRAP_SEED
 from reports.exports import footnotes
+from reports.forgetting import cell_text, forgetting_tables
 from reports.labels import MISSING
 from reports.leaderboard import COLUMNS as LEADERBOARD_COLUMNS
 from reports.leaderboard import leaderboard
@@ -52,6 +53,7 @@ def environment() -> Environment:
     env.globals["per_seed_lines"] = per_seed_lines
     env.filters["short_backbone"] = short_backbone
     env.filters["budget_summary"] = budget_summary
+    env.globals["cell_text"] = cell_text  # the Forgetting table's cells
     return env
 
 
@@ -140,6 +142,7 @@ def render_report(
         "sections": sections,
         "definitions": _definitions(result),
         "provenance": collect(result.records.values()),
+        "forgetting": forgetting_tables(result),
     }
     return environment().get_template("report.html.j2").render(**context)
 

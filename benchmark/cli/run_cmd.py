@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmark import interruption
 from benchmark.atomic import remove_stale_temp_files
 from benchmark.errors import BenchmarkError
-from benchmark.results.store import finished_record
-from benchmark.runs.settings import profile_names, resolve_settings, setting_names
+from benchmark.results.store import finished_record, record_path
+from benchmark.runs.claims import DEFAULT_TIMEOUT_S, Busy, Claims, check_timeout
+from benchmark.runs.settings import Settings, profile_names, resolve_settings, setting_names
+from benchmark.runs.shard import resolve_shard
+from benchmark.runs.spec import RunSpec
 from benchmark.runs.yaml_values import parse_scalar
+
+if TYPE_CHECKING:
+    from benchmark.runs.resume import EarlierRecords
 
 HELP = "train and evaluate methods on a suite and write result records"
 EPILOG = """examples:
@@ -22,6 +29,7 @@ EPILOG = """examples:
   python -m benchmark run --tasks sst2,mrpc --methods mtl --max-train-samples 1000 --epochs 2
   python -m benchmark run --suite glue --profile smoke --dry-run      # print the run matrix only
   python -m benchmark run --config my_runs.yaml --method-option houlsby.bottleneck=32
+  python -m benchmark run --suite glue --seeds 12,13,14 --shard 2/3   # job 2 of 3 (docs/cluster.md)
 """
 log = logging.getLogger(__name__)
 
@@ -107,6 +115,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("execution")
     run.add_argument("--dry-run", action="store_true", help="print the run matrix and exit")
     run.add_argument("--overwrite", action="store_true", default=None, help="redo finished runs")
+    run.add_argument(
+        "--shard",
+        metavar="K/N",
+        help="train only shard K of N of the run matrix (every N-th run by run id); default: "
+        "the Slurm job array's task (SLURM_ARRAY_TASK_ID), else all runs (docs/cluster.md)",
+    )
+    run.add_argument(
+        "--claim-timeout",
+        metavar="SECONDS",
+        default=str(DEFAULT_TIMEOUT_S),
+        help="workers sharing a results folder claim each run; a claim without a heartbeat "
+        f"for this long is a dead worker's and is taken over (default {DEFAULT_TIMEOUT_S:.0f}; "
+        "heartbeats every fifth of it)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument(
         "--predict-test",
@@ -146,6 +168,16 @@ def check_output_folder(output: Path) -> None:
         )
 
 
+def _claim_timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise BenchmarkError(
+            f"--claim-timeout {text!r} is not a number of seconds; pass e.g. --claim-timeout 300"
+        ) from None
+    return check_timeout(value)
+
+
 def execute(args: argparse.Namespace) -> int:
     names = set(setting_names())  # every flag named like a setting is one, nothing else
     flags = {key: value for key, value in vars(args).items() if key in names}
@@ -153,6 +185,8 @@ def execute(args: argparse.Namespace) -> int:
         flags["method_options"] = _method_options(args.method_option)
     if args.no_progress:
         flags["progress"] = False
+    shard = resolve_shard(args.shard)  # a bad --shard or Slurm variable stops before planning
+    claim_timeout = _claim_timeout(args.claim_timeout)
     from benchmark.runs.plan import plan_runs  # imports torch: only when running
     from benchmark.runs.preflight import check_first_rows
 
@@ -161,22 +195,36 @@ def execute(args: argparse.Namespace) -> int:
     check_output_folder(output)  # before planning: a bad --output must not wait for training
     specs = plan_runs(settings)
     check_first_rows(settings, specs)  # a bad row stops the run (and a dry run) here
+    planned = len(specs)
+    if shard is not None:
+        specs = shard.select(specs, lambda spec: spec.run_id)
+        log.info("shard %s (from %s): %d of the %d planned runs", shard, shard.source,
+                 len(specs), planned)
+    claims = Claims(output, claim_timeout)
     if args.dry_run:
         suite = specs[0].suite if specs else "-"
-        print(f"{len(specs)} run(s) of suite {suite} -> {output}/ (first rows of every split read)")
+        part = f" (shard {shard} of {planned})" if shard is not None else ""
+        print(f"{len(specs)} run(s) of suite {suite}{part} -> {output}/ "
+              "(first rows of every split read)")
         for spec in specs:
-            state = "done" if finished_record(output, spec.run_id, spec.identity()) else "todo"
-            print(f"  {spec.run_id}  [{state}]  {spec.label()}  sampler={spec.sampler}")
+            state, holder = "todo", ""
+            if finished_record(output, spec.run_id, spec.identity()):
+                state = "done"
+            elif (claim := claims.look(spec.run_id)) is not None:
+                stale = claim.is_stale(claim_timeout)
+                stale = ", stale: the next run takes it over" if stale else ""
+                state, holder = "claimed", f"  {claim.describe()}{stale}"
+            print(f"  {spec.run_id}  [{state}]  {spec.label()}  sampler={spec.sampler}{holder}")
         for task, reason in specs[0].skipped_tasks if specs else ():
             print(f"  skipped {task}: {reason}")
         return 0
-    from benchmark.runs.execute import execute_run  # heavy imports only when training
     from benchmark.runs.resume import EarlierRecords, finished_runs
 
     remove_stale_temp_files(output)  # leftovers of runs killed while writing a record
+    claims.tidy()
     finished = {} if settings.overwrite else finished_runs(specs, output)  # checked up front
-    earlier = EarlierRecords(output)
-    done = 0
+    sweep = _Sweep(settings, claims, EarlierRecords(output), len(specs))
+    busy: list[tuple[int, RunSpec]] = []
     for number, spec in enumerate(specs, 1):
         if spec.run_id in finished:
             log.info(
@@ -187,21 +235,82 @@ def execute(args: argparse.Namespace) -> int:
                 spec.run_id,
             )
             continue
-        reason = None if settings.overwrite else earlier.retrain_reason(spec)
+        if sweep.attempt(number, spec) == "busy":
+            busy.append((number, spec))
+    # Claims that went stale during the pass are a dead worker's: take them over now.
+    held_by_others = [(n, s) for n, s in busy if sweep.attempt(n, s) == "busy"]
+    done = sweep.trained
+    print(
+        f"{done} run(s) trained, {len(specs) - done - len(held_by_others)} already finished; "
+        f"records in {output}/"
+    )
+    if held_by_others:
+        print(
+            f"{len(held_by_others)} run(s) skipped, claimed by other workers that will finish "
+            f"them: {', '.join(s.run_id for _, s in held_by_others)}. Run the same command "
+            "again later to fill any gaps: a dead worker's claim is taken over once it has had "
+            f"no heartbeat for {claims.timeout_s:.0f} s (--claim-timeout)"
+        )
+    return 0
+
+
+class _Sweep:
+    """Claims a run, trains it unless another worker finished it meanwhile, releases it."""
+
+    def __init__(
+        self, settings: Settings, claims: Claims, earlier: EarlierRecords, total: int
+    ) -> None:
+        self.settings = settings
+        self.output = Path(settings.output)
+        self.claims = claims
+        self.earlier = earlier
+        self.total = total
+        self.trained = 0
+        self.started = time.time()
+
+    def attempt(self, number: int, spec: RunSpec) -> str:
+        """``trained``, ``finished`` (by another worker) or ``busy`` (claimed by one)."""
+        held = self.claims.acquire(spec.run_id, spec.label())
+        if isinstance(held, Busy):
+            log.info("[%d/%d] %s: %s, skipped", number, self.total, spec.label(),
+                     held.claim.describe())
+            return "busy"
+        with held:
+            if self._finished_meanwhile(spec):
+                log.info("[%d/%d] %s: finished by another worker (%s), skipped", number,
+                         self.total, spec.label(), spec.run_id)
+                return "finished"
+            self._train(number, spec)
+        return "trained"
+
+    def _finished_meanwhile(self, spec: RunSpec) -> bool:
+        """A record written since the up-front check wins over our claim (with --overwrite:
+        one written after this worker started, by another worker of the same sweep)."""
+        if not self.settings.overwrite:
+            return finished_record(self.output, spec.run_id, spec.identity()) is not None
+        path = record_path(self.output, spec.run_id)
+        try:
+            return path.stat().st_mtime >= self.started
+        except FileNotFoundError:
+            return False
+
+    def _train(self, number: int, spec: RunSpec) -> None:
+        from benchmark.runs.execute import execute_run  # heavy imports only when training
+
+        settings = self.settings
+        reason = None if settings.overwrite else self.earlier.retrain_reason(spec)
         if reason:
-            log.info("[%d/%d] %s: %s", number, len(specs), spec.label(), reason)
-        log.info("[%d/%d] %s (run %s)", number, len(specs), spec.label(), spec.run_id)
-        record = execute_run(spec, settings.data_dir, output, settings.predict_test)
-        done += 1
+            log.info("[%d/%d] %s: %s", number, self.total, spec.label(), reason)
+        log.info("[%d/%d] %s (run %s)", number, self.total, spec.label(), spec.run_id)
+        record = execute_run(spec, settings.data_dir, self.output, settings.predict_test)
+        self.trained += 1
         scores = scores_beside_baselines(record)
         log.info(
             "[%d/%d] %s finished in %.0fs: %s",
             number,
-            len(specs),
+            self.total,
             spec.method,
             record["training"]["wall_time_s"],
             scores,
         )
         interruption.after_record()  # a test's planned Ctrl-C (CAMTL_BENCH_INTERRUPT_*)
-    print(f"{done} run(s) trained, {len(specs) - done} already finished; records in {output}/")
-    return 0

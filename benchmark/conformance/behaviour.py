@@ -1,4 +1,4 @@
-"""Rules on what a method's encoder does: builds, forward shape, what trains, seeds, reloads."""
+"""Rules on what a method's encoder does: builds, interface, shapes, what trains, seeds, reloads."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from torch import Tensor, nn
 
 from benchmark.conformance.context import ConformanceContext
 from benchmark.conformance.rule import ConformanceFailure
-from benchmark.methods.interface import Method
+from benchmark.errors import BenchmarkError
+from benchmark.methods.interface import Method, check_encoder_interface
 from benchmark.parameters import account_parameters
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.checkpoint import load_checkpoint, save_checkpoint
@@ -52,12 +53,6 @@ def _model(name: str, ctx: ConformanceContext, seed: int = 0) -> MultiTaskModel:
     return MultiTaskModel(_build(ctx.method(name), ctx, ctx.tasks), ctx.tasks)
 
 
-def _pooled(model: MultiTaskModel, batch: dict[str, Tensor]) -> Tensor:
-    return model.encoder(
-        batch["input_ids"], batch["attention_mask"], batch["token_type_ids"], batch["task_ids"]
-    )
-
-
 def _train(model: MultiTaskModel, ctx: ConformanceContext, steps: int) -> list[float]:
     """``steps`` AdamW steps on the mixed batch over the parameters with ``requires_grad``."""
     optimizer = torch.optim.AdamW(
@@ -92,34 +87,68 @@ def builds_for_several_tasks(name: str, ctx: ConformanceContext) -> None:
         raise ConformanceFailure("the encoder has no parameters")
 
 
-def forward_shape(name: str, ctx: ConformanceContext) -> None:
-    """One finite pooled vector per row of a batch mixing tasks: [rows, hidden_size]."""
+def implements_interface(name: str, ctx: ConformanceContext) -> None:
+    """``forward`` takes ``all_positions`` and returns an ``EncoderOutput`` (interface 2)."""
     model = _model(name, ctx).eval()
-    with torch.no_grad():
-        pooled = _pooled(model, ctx.batch)
-    rows, hidden = ctx.batch["input_ids"].shape[0], model.encoder.hidden_size
-    if not isinstance(pooled, Tensor):
-        raise ConformanceFailure(f"forward returned a {type(pooled).__name__}, not a tensor")
-    if tuple(pooled.shape) != (rows, hidden):
+    try:
+        check_encoder_interface(None, model.encoder)
+        with torch.no_grad():
+            model.encode(ctx.batch, all_positions=True)
+            model.encode(ctx.batch)
+    except BenchmarkError as exc:
+        raise ConformanceFailure(str(exc)) from None
+
+
+def _check_tensor(value: Tensor, what: str, expected: tuple[int, ...], meaning: str) -> None:
+    if not isinstance(value, Tensor):
+        raise ConformanceFailure(f"{what} is a {type(value).__name__}, not a tensor")
+    if tuple(value.shape) != expected:
         raise ConformanceFailure(
-            f"forward returned shape {list(pooled.shape)} for a batch of {rows} rows; expected "
-            f"[{rows}, {hidden}] (one pooled vector per row, hidden_size wide)"
+            f"{what} has shape {list(value.shape)}; expected {list(expected)} ({meaning})"
         )
-    if not pooled.is_floating_point() or not torch.isfinite(pooled).all():
-        raise ConformanceFailure("forward returned non-finite or non-float values")
+    if not value.is_floating_point() or not torch.isfinite(value).all():
+        raise ConformanceFailure(f"{what} has non-finite or non-float values")
+
+
+def forward_shape(name: str, ctx: ConformanceContext) -> None:
+    """Finite pooled vectors ``[rows, hidden]`` and token states ``[rows, length, hidden]``
+    (with ``all_positions``; without it, at least the first position) for a mixed batch."""
+    model = _model(name, ctx).eval()
+    rows, length = ctx.batch["input_ids"].shape
+    hidden = model.encoder.hidden_size
+    with torch.no_grad():
+        full, default = model.encode(ctx.batch, all_positions=True), model.encode(ctx.batch)
+    pooled_meaning = "one pooled vector per row, hidden_size wide"
+    for what, out in (("with all_positions", full), ("without all_positions", default)):
+        _check_tensor(out.pooled, f"pooled ({what})", (rows, hidden), pooled_meaning)
+    _check_tensor(full.tokens, "tokens (with all_positions)", (rows, length, hidden),
+                  "every position's state")
+    tokens = default.tokens  # any number of positions from 1 ([CLS] only) to every one
+    positions = tokens.shape[1] if isinstance(tokens, Tensor) and tokens.dim() == 3 else 0
+    _check_tensor(tokens, "tokens (without all_positions)",
+                  (rows, positions if 1 <= positions <= length else length, hidden),
+                  "the first position's state at least, every position's at most")
+    if not torch.allclose(full.pooled, default.pooled, atol=1e-5, rtol=1e-4):
+        raise ConformanceFailure(
+            "the pooled vectors differ with and without all_positions: the flag may only "
+            "change which token states are computed"
+        )
 
 
 def conditions_each_row(name: str, ctx: ConformanceContext) -> None:
-    """A row's output does not depend on which other tasks share its batch."""
+    """A row's outputs do not depend on which other tasks share its batch."""
     model = _model(name, ctx).eval()
+    keys = ("input_ids", "attention_mask", "token_type_ids", "task_ids")
     with torch.no_grad():
-        mixed = _pooled(model, ctx.batch)
+        mixed = model.encode(ctx.batch, all_positions=True)
         for index, task in enumerate(ctx.tasks):
             rows = torch.nonzero(ctx.batch["task_ids"] == index).squeeze(-1)
-            alone = _pooled(model, {k: ctx.batch[k][rows] for k in
-                                    ("input_ids", "attention_mask", "token_type_ids", "task_ids")})
-            if not torch.allclose(alone, mixed[rows], atol=1e-5, rtol=1e-4):
-                gap = (alone - mixed[rows]).abs().max().item()
+            alone = model.encode({k: ctx.batch[k][rows] for k in keys}, all_positions=True)
+            real = ctx.batch["attention_mask"][rows].bool()  # padding states may be anything
+            pairs = ((alone.pooled, mixed.pooled[rows]),
+                     (alone.tokens[real], mixed.tokens[rows][real]))
+            gap = max((a - b).abs().max().item() for a, b in pairs)
+            if not all(torch.allclose(a, b, atol=1e-5, rtol=1e-4) for a, b in pairs):
                 raise ConformanceFailure(
                     f"{task.name}'s rows give other outputs in a mixed batch than alone (max "
                     f"difference {gap:.3g}): condition each row on its own task_ids entry"

@@ -6,6 +6,7 @@ from benchmark.conformance import behaviour, declarations, harness
 from benchmark.conformance.rule import Rule
 
 BUILDS = "builds-for-several-tasks"
+INTERFACE = "implements-interface"
 FORWARD = "forward-shape"
 
 RULES: tuple[Rule, ...] = (
@@ -23,8 +24,11 @@ RULES: tuple[Rule, ...] = (
          "per-task methods get one encoder per task"),
     Rule(BUILDS, behaviour.builds_for_several_tasks,
          "joint methods get one encoder for every task"),
+    Rule(INTERFACE, behaviour.implements_interface,
+         "the harness calls forward with all_positions and reads an EncoderOutput", (BUILDS,)),
     Rule(FORWARD, behaviour.forward_shape,
-         "the harness's heads read one pooled vector per row", (BUILDS,)),
+         "heads of pooled tasks read one vector per row, token-level heads every position",
+         (INTERFACE,)),
     Rule("conditions-each-row", behaviour.conditions_each_row,
          "a batch mixing tasks must give each row what it gives alone", (FORWARD,)),
     Rule("gradients-reach-trained-parameters", behaviour.gradients_reach_trained_parameters,

@@ -2,8 +2,9 @@
 
 The Hub copies flatten or rename what the official files nest (MultiRC has one row
 per answer option, WSC's spans leave ``target``, MRPC's columns are renamed, labels
-are class indices). Reshaping them to the local layout lets the same readers check
-and format both sources, so a run gives the same examples online and offline.
+are class indices). Each task format reshapes its rows to the local layout
+(``TaskFormat.hub_records``), so the same format reads both sources and a run gives
+the same examples online and offline.
 """
 
 from __future__ import annotations
@@ -69,14 +70,15 @@ def load_hub_dataset(task: TaskSpec, split: str) -> Any:
     )
 
 
-def _label_names(dataset: Any, column: str) -> list[str] | None:
+def label_names(dataset: Any, column: str) -> list[str] | None:
+    """The class names the Hub dataset declares for ``column`` (None if it has none)."""
     features = getattr(dataset, "features", None) or {}
     feature = features.get(column) if isinstance(features, Mapping) else None
     names = getattr(feature, "names", None)
     return list(names) if names else None
 
 
-def _label(value: Any, names: list[str] | None, task: TaskSpec, split: str) -> Any:
+def hub_label(value: Any, names: list[str] | None, task: TaskSpec, split: str) -> Any:
     """Hub class index -> the task's label string; -1 (unlabelled test rows) -> None."""
     if value is None:
         return None
@@ -92,62 +94,14 @@ def _label(value: Any, names: list[str] | None, task: TaskSpec, split: str) -> A
 
 
 def iter_hub_records(task: TaskSpec, split: str, dataset: Any = None) -> Iterator[Record]:
-    """Records of one Hub split in the local layout, in the Hub's row order."""
+    """Records of one Hub split in the local layout, in the Hub's row order.
+
+    The task's format reshapes the rows (``TaskFormat.hub_records``): renamed columns and
+    class indices for one-row tasks, regrouped options for MultiRC, nested spans for WSC.
+    """
+    from benchmark.formats.registry import format_of
+
     assert task.hub is not None
+    fmt = format_of(task)
     dataset = load_hub_dataset(task, split) if dataset is None else dataset
-    fields = task.hub.fields
-    label_column = fields.get(task.label_field or "label", task.label_field or "label")
-    names = _label_names(dataset, label_column)
-    if task.reader == "multirc":
-        yield from _multirc(dataset, names, task, split)
-        return
-    for row in dataset:
-        if task.reader == "record":
-            yield _record(row)
-            continue
-        record = dict(row)
-        for local, hub_column in fields.items():
-            record[local] = row.get(hub_column)
-        if task.label_field:
-            record[task.label_field] = _label(row.get(label_column), names, task, split)
-        if task.reader == "wsc":
-            record["target"] = {
-                key: record.pop(key)
-                for key in ("span1_index", "span2_index", "span1_text", "span2_text")
-            }
-        yield record
-
-
-def _multirc(dataset: Any, names: list[str] | None, task: TaskSpec, split: str
-             ) -> Iterator[Record]:
-    """Regroup one-row-per-answer into the official passage -> questions -> answers."""
-    passage: Record | None = None
-    questions: dict[int, Record] = {}
-    for row in dataset:
-        idx = row["idx"]
-        if passage is None or passage["idx"] != idx["paragraph"]:
-            if passage is not None:
-                yield passage
-            questions = {}
-            passage = {"idx": idx["paragraph"],
-                       "passage": {"text": row["paragraph"], "questions": []}}
-        question = questions.get(idx["question"])
-        if question is None:
-            question = {"idx": idx["question"], "question": row["question"], "answers": []}
-            questions[idx["question"]] = question
-            passage["passage"]["questions"].append(question)
-        label = row.get("label")
-        label = None if label is None or label < 0 else int(label)
-        question["answers"].append({"idx": idx["answer"], "text": row["answer"], "label": label})
-    if passage is not None:
-        yield passage
-
-
-def _record(row: Mapping[str, Any]) -> Record:
-    """One Hub ReCoRD row (one query, entities and answers as strings) as a passage."""
-    return {
-        "idx": row["idx"]["passage"],
-        "passage": {"text": row["passage"], "entity_strings": list(row["entities"])},
-        "qas": [{"idx": row["idx"]["query"], "query": row["query"],
-                 "answer_strings": list(row["answers"])}],
-    }
+    yield from fmt.hub_records(dataset, task, split)

@@ -25,8 +25,9 @@ from benchmark.data.hub import (
     hub_reachable,
     iter_hub_records,
 )
-from benchmark.data.readers import READERS, RowContext
-from benchmark.errors import BenchmarkError, DataError, MissingDataError
+from benchmark.data.readers import RowContext
+from benchmark.errors import BenchmarkError, MissingDataError
+from benchmark.formats.registry import format_of
 from benchmark.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
@@ -156,15 +157,12 @@ def load_split(
         raise MissingDataError(
             f"task {task.name!r} has no split {split!r} (its splits: {', '.join(task.splits)})"
         )
-    if task.reader not in READERS:
-        raise DataError(f"task {task.name!r} names unknown reader {task.reader!r} "
-                        f"(known: {', '.join(sorted(READERS))})")
+    fmt = format_of(task)  # an unknown format fails here, before any file is read
     allow_hub = allow_hub and hub_allowed()
     kind, path = _source(task, split, data_dir, allow_hub)
     if kind == "missing":
         raise missing_data_error([(task.name, split,
                                    _where(task, split, path, _hub_state(allow_hub)))])
-    read = READERS[task.reader]
     stats: dict[str, int] = {}
     examples: list[Example] = []
     if kind == "local":
@@ -172,8 +170,8 @@ def load_split(
         columns = task.local.columns.get(split) or task.local.columns.get("*")
         rows = read_rows(path, task.local.format, task.local.header, columns)
         for position, (line, record) in enumerate(rows):
-            examples.extend(read(record, RowContext(task, split, str(path), line, position,
-                                                    stats)))
+            ctx = RowContext(task, split, str(path), line, position, stats)
+            examples.extend(fmt.read(record, ctx))
     else:
         where = hub_location(task, split)
         try:
@@ -185,11 +183,9 @@ def load_split(
                 [(task.name, split, f"{where}: {type(exc).__name__}: {str(exc)[:300]}")]
             ) from exc
         for position, record in enumerate(records):
-            examples.extend(read(record, RowContext(task, split, where, position + 1, position,
-                                                    stats)))
-    if stats.get("dropped_no_gold"):
-        log.warning("%s %s: dropped %d queries whose candidates hold no gold answer",
-                    task.name, split, stats["dropped_no_gold"])
+            ctx = RowContext(task, split, where, position + 1, position, stats)
+            examples.extend(fmt.read(record, ctx))
+    fmt.report(task, split, stats)
     log.debug("%s %s: %d examples from %s", task.name, split, len(examples),
               path if kind == "local" else "the Hub")
     return examples

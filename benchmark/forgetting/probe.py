@@ -34,6 +34,11 @@ from benchmark.forgetting.states import NoHiddenStates, StatesSource, as_hidden_
 from camtl.backbones import resolve_backbone
 
 RESULT_VERSION = 1
+COSINE_DIGITS = 5
+"""Decimals of the per-pair cosines kept for reports' bootstraps (ties stay rare: 300
+pairs' cosines lie ~3e-3 apart on average)."""
+LOSS_DIGITS = 4
+"""Decimals of the per-sentence masked-LM loss sums kept for reports' bootstraps."""
 MEASURED, NOT_APPLICABLE, NOT_MEASURED = "measured", "not applicable", "not measured"
 """Part statuses: measured; the backbone has nothing to measure (no masked-LM head, not
 a sentence-embedding model); it could not be measured (no STS-B data, no hidden states)."""
@@ -78,6 +83,23 @@ class ForgettingProbe:
         """(wall, CPU) seconds the pretrained side took."""
         self.measured = 0
         """Calls of ``measure`` so far: after the first, the pretrained side is reused."""
+
+    def shared_samples(self) -> dict[str, Any]:
+        """The pretrained side per item, the same for every measurement of this probe: with
+        each measurement's ``after_cosines`` / ``after_losses`` it lets a report bootstrap
+        over STS pairs and sentences without a re-run. ``sts``: the pairs' dev-file
+        ``rows``, ``gold`` scores and ``before`` cosines; ``mlm``: each sentence's
+        ``masked_tokens`` and ``before`` loss sum. A part that was not measured is absent."""
+        out: dict[str, Any] = {}
+        if isinstance(self._sts, _Sts):
+            sample = self._sts.sample
+            out["sts"] = {"rows": [int(r) for r in sample.rows],
+                          "gold": [float(g) for g in sample.gold],
+                          "before": _rounded(self._sts.before, COSINE_DIGITS)}
+        if isinstance(self._mlm, _Mlm):
+            out["mlm"] = {"masked_tokens": [int(c) for c in self._mlm.counts],
+                          "before": _rounded(self._mlm.before, LOSS_DIGITS)}
+        return out
 
     @classmethod
     def prepare(cls, backbone: str | os.PathLike[str], tokenizer: Any,
@@ -150,7 +172,7 @@ class ForgettingProbe:
                                                       n_resamples=s.n_resamples, level=s.level,
                                                       seed=s.seed),
                 "n_pairs": len(part.sample.gold), "n_available": part.sample.available,
-                "source": part.sample.source}
+                "source": part.sample.source, "after_cosines": _rounded(after, COSINE_DIGITS)}
 
     def _measure_mlm(self, source: StatesSource) -> dict[str, Any]:
         if not isinstance(self._mlm, _Mlm):
@@ -167,7 +189,7 @@ class ForgettingProbe:
                                                       n_resamples=s.n_resamples, level=s.level,
                                                       seed=s.seed),
                 "n_sentences": len(part.counts), "n_masked_tokens": int(part.counts.sum()),
-                "sample_version": SAMPLE_VERSION}
+                "sample_version": SAMPLE_VERSION, "after_losses": _rounded(after, LOSS_DIGITS)}
 
     def _measure_cka(self, source: StatesSource) -> dict[str, Any]:
         part = self._cka
@@ -186,6 +208,10 @@ class ForgettingProbe:
                 "n_sentences": sum(len(b.rows) for b in part.batches),
                 "n_tokens": int(part.before[0].states.shape[0]),
                 "sample_version": SAMPLE_VERSION}
+
+
+def _rounded(values: np.ndarray, digits: int) -> list[float]:
+    return [round(float(v), digits) for v in values]
 
 
 def _checked_root(data_root: str | os.PathLike[str] | None) -> Path | None:

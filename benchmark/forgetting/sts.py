@@ -45,6 +45,8 @@ class StsSample:
     source: str
     available: int
     """Pairs in the dev file; the sample holds ``min(available, wanted)`` of them."""
+    rows: np.ndarray
+    """Each pair's row in the dev file (0-based, in file order): which pairs were drawn."""
 
 
 def mean_pooling_reason(backbone: str) -> str | None:
@@ -92,7 +94,7 @@ def load_sts_sample(data_root: Path | None, pairs: int, seed: int) -> StsSample:
         second.append(texts.setdefault(b, len(texts)))
         gold.append(float(example.label))
     return StsSample(tuple(texts), np.array(first), np.array(second), np.array(gold),
-                     str(path), len(examples))
+                     str(path), len(examples), chosen)
 
 
 def mean_pooled(batch: TextBatch, states: list[Tensor]) -> Tensor:

@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from benchmark.data.examples import Example
+from benchmark.formats.registry import format_of
 from benchmark.metrics import functions as F
 from benchmark.tasks.spec import TaskSpec
 
-_SIMPLE = {
+PER_EXAMPLE_METRICS = {
     "accuracy": F.accuracy,
     "f1": F.f1_binary,
     "macro_f1": F.macro_f1,
@@ -25,6 +26,7 @@ _SIMPLE = {
     "pearson": F.pearson,
     "spearman": F.spearman,
 }
+"""The declarable metrics that are functions of (prediction, reference) per example."""
 
 
 def split_suffix(task: TaskSpec, split: str | None) -> str:
@@ -40,15 +42,6 @@ def metric_keys(task: TaskSpec) -> tuple[str, ...]:
     return tuple(m + split_suffix(task, s) for s in splits for m in task.metrics)
 
 
-def _indices(values: Sequence[Any], what: str) -> list[int]:
-    out = []
-    for v in values:
-        if v is None or (isinstance(v, float) and (math.isnan(v) or v < 0)):
-            raise ValueError(f"{what} hold unlabelled examples; score a labelled split")
-        out.append(int(v))
-    return out
-
-
 def compute_metrics(
     task: TaskSpec,
     predictions: Sequence[Any],
@@ -60,6 +53,8 @@ def compute_metrics(
 ) -> dict[str, float]:
     """The task's metrics in native units; keys get the split's suffix (see metric_keys).
 
+    The task's format forms them (``TaskFormat.metric_values``); what it expects:
+
     ``predictions``: class index, regression value or choice index per example;
     MultiRC: 0/1 per answer option with ``groups`` = question ids; ReCoRD: the
     predicted entity string (or choice index into ``meta[i]["entities"]``) per query,
@@ -68,40 +63,7 @@ def compute_metrics(
     split but the task's first get the suffix ``_<split>`` (``accuracy_dev_mismatched``).
     """
     suffix = split_suffix(task, split)
-    if task.reader == "record":
-        if references is not None and len(references) and isinstance(references[0], list | tuple):
-            golds = list(references)
-        elif meta is not None:
-            golds = [m["answers"] for m in meta]
-        else:
-            raise ValueError("ReCoRD needs gold answers in references or meta")
-        if not all(isinstance(p, str) for p in predictions) and meta is None:
-            raise ValueError("ReCoRD choice indices need meta with the entities")
-        chosen = [p if isinstance(p, str) else meta[i]["entities"][int(p)]  # type: ignore[index]
-                  for i, p in enumerate(predictions)]
-        scores = F.record_scores(chosen, golds)
-    elif task.reader == "multirc":
-        if groups is None:
-            raise ValueError("MultiRC needs groups (question ids)")
-        scores = F.multirc_scores(_indices(predictions, "predictions"),
-                                  _indices(references or [], "references"), groups)
-    else:
-        if references is None:
-            raise ValueError(f"{task.name} needs references")
-        scores = {}
-        for name in task.metrics:
-            if name == "gender_parity":
-                if groups is None:
-                    raise ValueError("gender parity needs groups (pair ids)")
-                scores[name] = F.gender_parity(_indices(predictions, "predictions"), groups)
-            elif task.task_type == "regression":
-                refs = [float(r) for r in references]
-                if any(math.isnan(r) for r in refs):
-                    raise ValueError("references hold unlabelled examples; score a labelled split")
-                scores[name] = _SIMPLE[name]([float(p) for p in predictions], refs)
-            else:
-                scores[name] = _SIMPLE[name](_indices(predictions, "predictions"),
-                                             _indices(references, "references"))
+    scores = format_of(task).metric_values(task, predictions, references, groups, meta)
     return {f"{name}{suffix}": float(value) for name, value in scores.items()
             if name in task.metrics}
 
@@ -111,15 +73,13 @@ def score_examples(
     split: str | None = None,
 ) -> dict[str, float]:
     """compute_metrics from the examples themselves: the runner passes the model's
-    class index / value / choice index per example, nothing else."""
+    class index / value / choice index per example, nothing else; the format says where
+    the gold values are (the labels; ReCoRD: the answers in ``meta``)."""
     if len(predicted) != len(examples):
         raise ValueError(f"{len(predicted)} predictions for {len(examples)} examples")
-    groups = [e.group for e in examples]
-    meta = [e.meta for e in examples]
-    if task.reader == "record":
-        return compute_metrics(task, predicted, None, groups, meta, split=split)
-    return compute_metrics(task, predicted, [e.label for e in examples], groups, meta,
-                           split=split)
+    references = format_of(task).references(examples)
+    return compute_metrics(task, predicted, references, [e.group for e in examples],
+                           [e.meta for e in examples], split=split)
 
 
 def main_score(task: TaskSpec, metrics: Mapping[str, float]) -> float:

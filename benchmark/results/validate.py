@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError
 
 from benchmark.errors import BenchmarkError
 from benchmark.results.example_predictions import file_name as predictions_file_name
+from benchmark.results.forgetting_checks import forgetting_problems
 from benchmark.results.plausibility import non_finite_problems, plausibility_problems
 from benchmark.results.schema import RESULT_SCHEMA, SCHEMA_VERSION
 from benchmark.runs.spec import identity_hash
@@ -201,6 +202,7 @@ def check_record(record: Any, source: str = "record") -> RecordCheck:
     problems += version_problems(record)
     identity = run_id_check(record)
     problems += identity.problems + plausibility_problems(record) + companion_problems(record)
+    problems += forgetting_problems(record)
     return RecordCheck(sorted(set(problems)), identity.notes)
 
 

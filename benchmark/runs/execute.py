@@ -15,27 +15,29 @@ import torch
 from transformers import AutoTokenizer
 
 from benchmark.data.loading import data_file_hashes, resolve_data_dir
-from benchmark.methods.interface import Method
+from benchmark.methods.interface import Method, checked_encoder
 from benchmark.methods.registry import get_method
 from benchmark.metrics import main_score, suite_average
 from benchmark.parameters import account_parameters
 from benchmark.results import example_predictions
 from benchmark.results.example_predictions import PredictionsFile, SplitPredictions
-from benchmark.runs.trivial_record import trivial_baselines
 from benchmark.results.manifest import build_manifest
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import record_path, write_record_atomically
 from benchmark.results.validate import validate_record
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
+from benchmark.runs.forgetting_run import measure_run_forgetting, prepare_forgetting
 from benchmark.runs.inputs import with_inputs
 from benchmark.runs.prepare import TaskData, prepare_tasks, selection_record
 from benchmark.runs.spec import RunSpec, identity_hash
+from benchmark.runs.trivial_record import trivial_baselines
 from benchmark.tasks.registry import get_task, suite_names
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.loop import TrainOutcome, train_and_evaluate
+from benchmark.training.timing import PhaseTimes
 from benchmark.training.usage import merge_usage
 from camtl.backbones import resolve_backbone
 
@@ -49,11 +51,13 @@ def _peak_memory_mb() -> float:
 
 
 def _train_group(
-    spec: RunSpec, method, data: list[TaskData], cfg: TrainConfig, pad_id: int
+    spec: RunSpec, method, data: list[TaskData], cfg: TrainConfig, pad_id: int,
+    times: PhaseTimes,
 ) -> tuple[MultiTaskModel, TrainOutcome]:
     tasks = [d.task for d in data]
-    encoder = method.build_encoder(spec.backbone, tasks, spec.method_options, cfg.max_length)
-    model = MultiTaskModel(encoder, tasks)
+    with times.phase("load_s"):
+        encoder = checked_encoder(method, spec.backbone, tasks, spec.method_options, cfg.max_length)
+        model = MultiTaskModel(encoder, tasks)
     for index, task_data in enumerate(data):
         if task_data.task.task_type == "regression":
             labels = np.array([f.label for f in task_data.train_features], dtype=float)
@@ -70,8 +74,9 @@ def _train_group(
     ]
     outcome = train_and_evaluate(
         model, [d.train_features for d in data], eval_sets, cfg, spec.sampler, spec.seed, pad_id,
-        selection_sets,
+        selection_sets, method,
     )
+    times.merge(outcome.timing)
     return model, outcome
 
 
@@ -90,6 +95,10 @@ class TrainedRun:
     wall_time_s: float
     peak_memory_mb: float
     diagnostic_predictions: list[SplitPredictions] = field(default_factory=list)
+    timing: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase (``benchmark.training.timing``), the record's ``training.timing``."""
+    forgetting: dict | None = None
+    """The record's ``forgetting`` (``benchmark.runs.forgetting_run``)."""
 
     @functools.cached_property
     def predictions_file(self) -> PredictionsFile:
@@ -124,30 +133,39 @@ def train_run(
     ``spec`` must carry its input fingerprints (plan's specs do; see ``with_inputs``).
     """
     started = time.perf_counter()
+    times = PhaseTimes()
     method = get_method(spec.method)
     cfg = spec.train  # final: plan applied the method's training overrides
-    tokenizer = AutoTokenizer.from_pretrained(resolve_backbone(spec.backbone))
+    with times.phase("load_s"):
+        tokenizer = AutoTokenizer.from_pretrained(resolve_backbone(spec.backbone))
     tasks = [get_task(name) for name in spec.tasks]
     root = resolve_data_dir(data_dir)
-    data = prepare_tasks(
-        tasks, root, tokenizer, cfg.max_length, spec.budget, spec.seed,
-        cfg.selection_fraction if cfg.model_selection == "best" else None,
-    )
+    with times.phase("tokenize_s"):  # reading the files too; cached tokens are loaded
+        data = prepare_tasks(
+            tasks, root, tokenizer, cfg.max_length, spec.budget, spec.seed,
+            cfg.selection_fraction if cfg.model_selection == "best" else None,
+        )
     pad_id = tokenizer.pad_token_id
+    with times.phase("forgetting_s"):  # before seeding: a cached probe must not shift draws
+        probe = prepare_forgetting(cfg, spec.backbone, tokenizer, root)
     torch.manual_seed(spec.seed)
     groups = [data] if method.joint else [[d] for d in data]
-    trained = [_train_group(spec, method, group, cfg, pad_id) for group in groups]
+    trained = [_train_group(spec, method, group, cfg, pad_id, times) for group in groups]
     models = [m for m, _ in trained]
     diagnostics = diagnostic_tasks(spec.suite, spec.tasks)
     diagnostic_predictions: list[SplitPredictions] = []
-    diagnostic_metrics, diagnostic_skips = score_diagnostics(
-        models, diagnostics, root, tokenizer, cfg, diagnostic_predictions
-    )
+    with times.phase("diagnostics_s"):
+        diagnostic_metrics, diagnostic_skips = score_diagnostics(
+            models, diagnostics, root, tokenizer, cfg, diagnostic_predictions
+        )
     prediction_files = []
     if predict_test:
-        prediction_files = write_predictions(
-            models, diagnostics, root, tokenizer, cfg, output / "predictions" / spec.run_id
-        )
+        with times.phase("predict_test_s"):
+            prediction_files = write_predictions(
+                models, diagnostics, root, tokenizer, cfg, output / "predictions" / spec.run_id
+            )
+    with times.phase("forgetting_s"):
+        forgetting = measure_run_forgetting(probe, models)
     return TrainedRun(
         data=data,
         models=models,
@@ -160,6 +178,8 @@ def train_run(
         wall_time_s=time.perf_counter() - started,
         peak_memory_mb=_peak_memory_mb(),
         diagnostic_predictions=diagnostic_predictions,
+        timing=times.as_record(),
+        forgetting=forgetting,
     )
 
 
@@ -235,9 +255,11 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
             ),
             "task_schedule": {k: v for o in outcomes for k, v in o.task_schedule.items()},
             "starved_tasks": {k: v for o in outcomes for k, v in o.starved_tasks.items()},
+            "timing": run.timing,
         },
         "example_predictions": run.predictions_file.field(identity_hash(identity)),
         "trivial_baseline": trivial_baselines(run.data),
+        **({"forgetting": run.forgetting} if run.forgetting is not None else {}),
         "history": _merge_history(outcomes, model_tasks),
         "manifest": build_manifest(
             {**identity, "train": dataclasses.asdict(cfg)}, run.data_files

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from benchmark.data.files import read_rows
 from benchmark.data.loading import local_file, resolve_data_dir
-from benchmark.data.readers import READERS, RowContext
-from benchmark.data.readers import log as readers_log
+from benchmark.data.readers import RowContext
+from benchmark.formats.registry import format_of
 from benchmark.runs.extras import diagnostic_tasks
 from benchmark.runs.inputs import splits_read
 from benchmark.runs.settings import Settings
@@ -23,31 +23,33 @@ from benchmark.runs.spec import RunSpec
 from benchmark.tasks.registry import get_task
 from benchmark.tasks.spec import TaskSpec
 
+FORMATS_LOGGER = "benchmark.formats"
+"""Parent of the built-in formats' loggers, quietened while the first rows are read."""
 FIRST_ROWS = 50
 """Rows read per split: enough to meet the header and the label set, cheap on any file."""
 
 
 def read_first_rows(task: TaskSpec, split: str, data_dir: Path | None,
                     rows: int = FIRST_ROWS) -> int:
-    """Run the first ``rows`` rows of a local split through the task's reader (as
-    ``load_split`` reads them); returns how many were read. Hub splits are not read here."""
+    """Run the first ``rows`` rows of a local split through the task's format (as
+    ``load_split`` reads them); returns how many were read. Hub splits are not read here.
+    An unknown format name is the registry's error, listing the known ones."""
     path = local_file(task, split, data_dir)
     if path is None or not path.is_file() or task.local is None:
         return 0
+    fmt = format_of(task)
     columns = task.local.columns.get(split) or task.local.columns.get("*")
     records = read_rows(path, task.local.format, task.local.header, columns)
-    read = READERS.get(task.reader)
-    if read is None:
-        return 0  # load_split names the unknown reader
     count = 0
-    level = readers_log.level
-    readers_log.setLevel(logging.ERROR)  # warnings (a realigned WSC span) come with the run
+    formats_log = logging.getLogger(FORMATS_LOGGER)
+    level = formats_log.level
+    formats_log.setLevel(logging.ERROR)  # warnings (a realigned WSC span) come with the run
     try:
         for position, (line, record) in enumerate(islice(records, rows)):
-            read(record, RowContext(task, split, str(path), line, position, {}))
+            fmt.read(record, RowContext(task, split, str(path), line, position, {}))
             count += 1
     finally:
-        readers_log.setLevel(level)
+        formats_log.setLevel(level)
         close = getattr(records, "close", None)
         if close is not None:
             close()

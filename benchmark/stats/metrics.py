@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats
 
 from benchmark.errors import BenchmarkError
+from benchmark.formats.registry import format_of
 from benchmark.tasks.spec import TaskSpec
 
 
@@ -188,11 +189,6 @@ METRICS: dict[str, Metric] = {
 """The metric names of ``benchmark.metrics.core`` that are functions of (pred, gold) per
 example, by the names task declarations use."""
 
-_GROUPED_READERS = ("multirc", "record")
-"""Readers whose metrics ``core.compute_metrics`` forms from question groups or answer
-strings (MultiRC's F1a/EM, ReCoRD's token F1/EM), not from one (pred, gold) per example."""
-
-
 def metric_named(name: str) -> Metric:
     """The vectorised metric a task declaration names (``"matthews"``)."""
     if name not in METRICS:
@@ -245,7 +241,7 @@ class TaskEval:
 def task_eval(task: TaskSpec, gold: Sequence | np.ndarray,
               split_sizes: Sequence[int] = ()) -> TaskEval:
     """The TaskEval of a registered task: its declared metrics, resampled."""
-    if task.reader in _GROUPED_READERS or "gender_parity" in task.metrics:
+    if format_of(task).grouped(task):  # MultiRC's questions, ReCoRD's answers, AX-g's pairs
         raise BenchmarkError(
             f"{task.name}: its metrics ({', '.join(task.metrics)}) are formed from groups of "
             f"examples, which per-example resampling would split; build a TaskEval with a "

@@ -11,6 +11,9 @@ import re
 from pathlib import Path
 
 from benchmark.errors import UnknownNameError
+from benchmark.formats.base import CLASSIFICATION_METRICS as CLASSIFICATION_METRICS
+from benchmark.formats.base import REGRESSION_METRICS as REGRESSION_METRICS
+from benchmark.formats.registry import builtin_formats, format_of
 from benchmark.tasks.spec import TaskSpec
 
 _TASKS: dict[str, TaskSpec] = {}
@@ -20,14 +23,14 @@ _BUILTIN_SUITES = ("glue", "superglue", "glue+superglue")
 _loaded = False
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.+-]*$")
-CLASSIFICATION_METRICS = frozenset({"accuracy", "f1", "macro_f1", "matthews"})
-REGRESSION_METRICS = frozenset({"pearson", "spearman"})
-STRUCTURED_METRICS = {
-    "multirc": frozenset({"f1a", "em"}),
-    "record": frozenset({"f1", "em"}),
-    "axg": frozenset({"gender_parity", "accuracy"}),
-}
-"""Metrics that need the grouping a task's reader provides."""
+
+
+def __getattr__(name: str) -> object:
+    """``STRUCTURED_METRICS``: {built-in format: the metrics it allows whatever the task type}
+    (MultiRC's f1a/em, ReCoRD's f1/em, AX-g's parity, COPA's accuracy), read from the formats."""
+    if name == "STRUCTURED_METRICS":
+        return {n: f.metrics for n, f in builtin_formats().items() if f.metrics is not None}
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _ensure_builtins() -> None:
@@ -51,23 +54,23 @@ def _ensure_builtins() -> None:
 
 
 def validate_task(spec: TaskSpec) -> None:
-    """Refuse a declaration the loaders or metrics could not serve (ValueError)."""
+    """Refuse a declaration the loaders or metrics could not serve (ValueError); a format
+    name that is not registered is an ``UnknownNameError`` listing the known formats."""
+    fmt = format_of(spec)
     problems = []
     if not _NAME.match(spec.name):
         problems.append("name must be lower-case letters, digits and _.+- , starting with a letter")
     if spec.task_type not in ("classification", "regression", "multiple_choice"):
         problems.append(f"unknown task_type {spec.task_type!r}")
+    else:
+        problems += fmt.problems(spec)
     if spec.task_type == "classification" and (not spec.labels or len(spec.labels) < 2):
         problems.append("a classification task needs at least two labels")
     if spec.labels and len(set(spec.labels)) != len(spec.labels):
         problems.append("labels repeat")
     if not spec.metrics:
         problems.append("no metrics")
-    allowed = STRUCTURED_METRICS.get(spec.reader) or (
-        REGRESSION_METRICS if spec.task_type == "regression" else CLASSIFICATION_METRICS
-    )
-    if spec.task_type == "multiple_choice" and spec.reader != "record":
-        allowed = frozenset({"accuracy"})
+    allowed = fmt.allowed_metrics(spec)
     bad = [m for m in spec.metrics if m not in allowed]
     if bad:
         problems.append(f"metrics {bad} do not fit a {spec.task_type} task "

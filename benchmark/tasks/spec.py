@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from benchmark.formats.base import TaskFormat
 
 NOT_IN_DEFINITION = ("description", "display_name")
 """Wording only: editing it changes no result, so it is left out of ``definition_hash``."""
@@ -74,10 +77,13 @@ class Submission:
 class TaskSpec:
     """Everything the harness needs to know about one task.
 
-    ``reader`` names the function (in ``benchmark.data.readers``) that turns one raw
-    row into examples; ``"fields"`` reads ``text_fields`` and ``label_field`` as
-    they are. ``splits`` maps the harness's split names (``train``, ``dev``,
-    ``test``, and extra dev splits such as ``dev_mismatched``) to source split keys.
+    ``reader`` names the task's format (``benchmark.formats``: a registered
+    ``TaskFormat``, built in or from a plugin), which reads a raw row into examples and
+    owns the shape's metrics, decoding and prediction files; ``"fields"`` reads
+    ``text_fields`` and ``label_field`` as they are. The key keeps its name so user task
+    files and run ids stay as they were; ``task_format`` is the object. ``splits`` maps
+    the harness's split names (``train``, ``dev``, ``test``, and extra dev splits such as
+    ``dev_mismatched``) to source split keys.
 
     ``metrics`` are the leaderboard's metrics for the task; the task's 0..100 score
     is their mean (over every split in ``eval_splits``: MNLI matched and mismatched).
@@ -105,6 +111,13 @@ class TaskSpec:
     evaluated_with: str | None = None
     display_name: str = ""
     submissions: tuple[Submission, ...] = ()
+
+    @property
+    def task_format(self) -> TaskFormat:
+        """The registered format ``reader`` names (``UnknownNameError`` if none is)."""
+        from benchmark.formats.registry import format_of
+
+        return format_of(self)
 
     @property
     def is_diagnostic(self) -> bool:

@@ -15,17 +15,18 @@ from typing import Any
 
 import yaml
 
-from benchmark.errors import DataError
+from benchmark.errors import BenchmarkError, DataError
+from benchmark.formats.base import TaskFormat
+from benchmark.formats.registry import get_format
 from benchmark.tasks.spec import LocalSource, TaskSpec
 
 KEYS = {
     "name", "description", "display_name", "suite", "type", "files", "format", "header",
-    "columns", "text_fields", "label_field", "labels", "metrics",
+    "columns", "text_fields", "label_field", "labels", "metrics", "reader",
 }
 REQUIRED = ("name", "files", "text_fields", "label_field")
 SPLITS = ("train", "dev", "test")
 RESERVED_SUITES = {"glue", "superglue", "glue+superglue"}
-DEFAULT_METRICS = {"classification": ("accuracy",), "regression": ("pearson", "spearman")}
 
 _DECLARED_AT: dict[tuple[str, str], str] = {}
 """(task, split) -> ``tasks.yaml:7``: where a user task's file is declared, for messages."""
@@ -103,6 +104,23 @@ class _Task:
         return tuple(str(v) for v in items)
 
 
+def _format(task: _Task, reader: str) -> TaskFormat:
+    """The task format ``reader`` names, or the registry's message at the YAML line."""
+    try:
+        return get_format(reader)
+    except BenchmarkError as exc:
+        raise task.error("reader", str(exc)) from None
+
+
+def _default_type(fmt: TaskFormat, labels: tuple[str, ...] | None) -> str | None:
+    """Classification when labels are given; else the format's only task type, if one."""
+    if labels and "classification" in fmt.task_types:
+        return "classification"
+    if len(fmt.task_types) == 1 and fmt.task_types[0] != "classification":
+        return fmt.task_types[0]
+    return None
+
+
 def _build(task: _Task, base: Path, existing: set[str]) -> TaskSpec:
     unknown = sorted(set(task.entry) - KEYS)
     if unknown:
@@ -130,13 +148,17 @@ def _build(task: _Task, base: Path, existing: set[str]) -> TaskSpec:
     columns = task.strings("columns")
     if not header and fmt != "jsonl" and not columns:
         raise task.error("columns", "header: false needs the column names in 'columns'")
+    reader = task.get("reader", str, "fields")
+    shape = _format(task, reader)
     labels = task.strings("labels")
-    task_type = task.get("type", str, "classification" if labels else None)
-    if task_type not in ("classification", "regression"):
-        raise task.error("type", "set 'labels' (classification) or 'type: regression'")
+    task_type = task.get("type", str, _default_type(shape, labels))
+    if task_type not in shape.task_types:
+        options = ["'labels' (classification)"] if "classification" in shape.task_types else []
+        options += [f"'type: {t}'" for t in shape.task_types if t != "classification"]
+        raise task.error("type", f"set {' or '.join(options)} (task format {reader!r})")
     if task_type == "regression" and labels:
         raise task.error("labels", "a regression task has no labels")
-    metrics = task.strings("metrics") or DEFAULT_METRICS[task_type]
+    metrics = task.strings("metrics") or shape.default_metrics(task_type)
     text_fields = task.strings("text_fields")
     assert text_fields is not None
     if columns:
@@ -166,6 +188,7 @@ def _build(task: _Task, base: Path, existing: set[str]) -> TaskSpec:
             columns={"*": columns} if columns else {},
         ),
         hub=None,
+        reader=reader,
         description=task.get("description", str, ""),
         display_name=task.get("display_name", str, ""),
     )

@@ -44,6 +44,10 @@ class TrainConfig:
     group_by_length: bool = True
     temperature: float = 2.0
     progress: bool = True
+    forgetting: bool = True
+    """Measure after training how much of the pretrained encoder's ability remains (STS-B
+    zero-shot, masked-LM loss, CKA; the record's ``forgetting``, docs/results.md). Seconds
+    per trained encoder on a CPU; ``forgetting: false`` in a profile or config skips it."""
     deterministic: bool = True
     """torch's deterministic kernels: the same seed gives the same record, bit for bit.
     Without them CA-MTL runs drift by ~1e-8 between processes, and MT-Uncertainty turns

@@ -12,6 +12,7 @@ import torch
 from benchmark.data.collate import collate
 from benchmark.data.examples import Example
 from benchmark.data.tokenize import TokenizedExample
+from benchmark.formats.registry import format_of
 from benchmark.metrics import score_examples
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.tasks.spec import TaskSpec
@@ -89,29 +90,22 @@ def predict(
     """Predicted class index, regression value, or chosen candidate for every example."""
     items = [(eval_set.task_index, feature) for feature in eval_set.features]
     outputs = outputs_by_length(model, items, batch_size, pad_token_id, precision)
+    fmt = format_of(eval_set.task)
     predictions = np.zeros(len(items), dtype=float)
     for i, output in enumerate(outputs):
-        if eval_set.task.task_type == "regression":
-            predictions[i] = float(output)
-        else:
-            predictions[i] = int(torch.argmax(output))
+        predictions[i] = fmt.decode(eval_set.task, output)
     return predictions
 
 
 def split_predictions(eval_set: EvalSet, predicted: np.ndarray) -> SplitPredictions:
     """What the split's metric consumed, per example, for the run's predictions file.
 
-    ReCoRD's metric compares entity strings, so its prediction is the chosen entity and its
-    gold the list of answers; every other task keeps the index or value ``predict`` gave.
+    The task's format says what that is (``TaskFormat.prediction_values``): ReCoRD's metric
+    compares entity strings, so its prediction is the chosen entity and its gold the list of
+    answers; every other built-in format keeps the index or value ``predict`` gave.
     """
     examples = eval_set.examples
-    if eval_set.task.reader == "record":
-        chosen = [e.meta["entities"][int(p)] for e, p in zip(examples, predicted, strict=True)]
-        answers = [list(e.meta["answers"]) for e in examples]
-        values, gold = np.empty(len(examples), dtype=object), np.empty(len(examples), dtype=object)
-        values[:], gold[:] = chosen, answers
-    else:
-        values, gold = predicted, np.asarray([e.label for e in examples])
+    values, gold = format_of(eval_set.task).prediction_values(eval_set.task, examples, predicted)
     has_groups = any(e.group is not None for e in examples)
     return SplitPredictions(
         eval_set.task.name, eval_set.split, tuple(e.uid for e in examples), values, gold,

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from benchmark.methods.interface import Encoder
+from benchmark.methods.interface import Encoder, EncoderOutput, encoder_output
 from benchmark.tasks.spec import TaskSpec
 
 
@@ -68,11 +68,23 @@ class MultiTaskModel(nn.Module):
         self.tasks = list(tasks)
         self.heads = TaskHeads(encoder.hidden_size, [t.num_outputs for t in self.tasks])
 
-    def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        pooled = self.encoder(
+    def encode(self, batch: dict[str, Tensor], all_positions: bool = False) -> EncoderOutput:
+        """The encoder's token states and pooled vectors for ``batch``.
+
+        ``all_positions``: every position's token state (for token-level tasks); without it an
+        encoder may compute only what the pooled vector needs (see ``EncoderOutput``).
+        """
+        arguments = (
             batch["input_ids"], batch["attention_mask"], batch["token_type_ids"], batch["task_ids"]
         )
-        return self.heads(pooled, batch["task_ids"])
+        # pooled batches pass no keyword: an interface-1 forward then runs and returns a tensor,
+        # which encoder_output refuses with what to change (instead of a bare TypeError)
+        asked = {"all_positions": True} if all_positions else {}
+        return encoder_output(self.encoder(*arguments, **asked), self.encoder)
+
+    def forward(self, batch: dict[str, Tensor]) -> Tensor:
+        """Logits of the rows of ``batch`` from their pooled vectors."""
+        return self.heads(self.encode(batch).pooled, batch["task_ids"])
 
 
 def example_outputs(

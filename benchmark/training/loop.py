@@ -27,6 +27,7 @@ from benchmark import interruption
 from benchmark.data.collate import collate
 from benchmark.data.tokenize import TokenizedExample
 from benchmark.errors import TrainingError
+from benchmark.methods.interface import Method
 from benchmark.metrics import main_score
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.training.config import TrainConfig
@@ -39,6 +40,7 @@ from benchmark.training.evaluate import (
 from benchmark.training.heads import MultiTaskModel, multitask_loss
 from benchmark.training.samplers import SamplerContext, make_sampler
 from benchmark.training.selection import CheckpointSelector, slice_scores
+from benchmark.training.timing import PhaseTimes
 from benchmark.training.uncertainty import UncertaintyScorer
 from benchmark.training.usage import DataUsage, run_length_encode, starved_tasks
 
@@ -62,6 +64,9 @@ class TrainOutcome:
     example_predictions: list[SplitPredictions] = field(default_factory=list)
     """The selected evaluation's per-example predictions, one entry per eval split."""
     starved_tasks: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    timing: dict[str, float] = field(default_factory=dict)
+    """Seconds per phase: ``train_s`` (steps), ``score_s`` (choosing batches: MT-Uncertainty
+    scoring), ``eval_s`` (dev evaluations), ``selection_s`` (held-out slice evaluations)."""
 
 
 def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer:
@@ -116,10 +121,12 @@ def train_and_evaluate(
     seed: int,
     pad_token_id: int,
     selection_sets: Sequence[EvalSet] = (),
+    method: Method | None = None,
 ) -> TrainOutcome:
     """Train ``model`` on ``train_sets`` (one per task, in model.tasks order) and evaluate.
 
-    ``selection_sets``: the held-out slices ``model_selection="best"`` selects on.
+    ``selection_sets``: the held-out slices ``model_selection="best"`` selects on;
+    ``method``: whose ``candidate_scoring`` hook runs MT-Uncertainty scoring (None: the default).
     """
     if cfg.model_selection == "best" and not selection_sets:
         raise TrainingError(
@@ -137,7 +144,7 @@ def train_and_evaluate(
     try:
         return _train(
             accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed, pad_token_id,
-            selection_sets,
+            selection_sets, method,
         )
     finally:
         accelerator.free_memory()  # it outlives the run: let go of this run's model and optimizer
@@ -153,6 +160,7 @@ def _train(
     seed: int,
     pad_token_id: int,
     selection_sets: Sequence[EvalSet],
+    method: Method | None = None,
 ) -> TrainOutcome:
     """The run itself, on the process's ``accelerator``."""
     started = time.perf_counter()
@@ -184,6 +192,7 @@ def _train(
         UncertaintyScorer(
             model, train_sets, pad_token_id, cfg.precision,
             scoring_mode=cfg.scoring_mode, regression_scores_from=cfg.regression_scores_from,
+            method=method,
         )
         if sampler.mixes_tasks
         else None
@@ -194,10 +203,14 @@ def _train(
     best_state: dict[str, torch.Tensor] | None = None
     selected_predictions: list[SplitPredictions] = []
     running_loss, loss_count, step = 0.0, 0, 0
+    times = PhaseTimes()
+    mark = time.perf_counter()  # the gap until the sampler yields a batch is its scoring
     bar = tqdm(total=total_steps, desc=f"train {'+'.join(names)}", disable=not cfg.progress)
     model.train()
     while step < total_steps:
         for batch_items in sampler.epoch(scorer):
+            step_started = time.perf_counter()
+            times.add("score_s", step_started - mark)
             if step >= total_steps:
                 break
             if scorer is not None:
@@ -227,10 +240,12 @@ def _train(
             loss_count += 1
             bar.update(1)
             interruption.after_step()
+            times.add("train_s", time.perf_counter() - step_started)
             if step in eval_points:
-                metrics, predictions = evaluate_with_predictions(
-                    model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
-                )
+                with times.phase("eval_s"):
+                    metrics, predictions = evaluate_with_predictions(
+                        model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
+                    )
                 scores = {t: main_score(_task(model, t), m) for t, m in metrics.items()}
                 entry = {
                     "step": step,
@@ -240,9 +255,11 @@ def _train(
                 }
                 selection_scores = None
                 if cfg.model_selection == "best":
-                    selection_scores = slice_scores(model.tasks, evaluate(
-                        model, selection_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
-                    ))  # fmt: skip
+                    with times.phase("selection_s"):
+                        selection_scores = slice_scores(model.tasks, evaluate(
+                            model, selection_sets, cfg.eval_batch_size, pad_token_id,
+                            cfg.precision,
+                        ))  # fmt: skip
                     entry["selection_scores"] = selection_scores
                 history.append(entry)
                 running_loss, loss_count = 0.0, 0
@@ -255,6 +272,7 @@ def _train(
                             for n, p in model.named_parameters()
                             if p.requires_grad
                         }
+            mark = time.perf_counter()
     bar.close()
     starved = _warn_starved(names, usage.available, [len(s) for s in task_steps], step,
                             sampler_name)
@@ -274,6 +292,7 @@ def _train(
         regression_rule=scorer.regression_rule if scorer is not None else None,
         example_predictions=selected_predictions,
         starved_tasks=starved,
+        timing=times.as_record(),
     )
 
 

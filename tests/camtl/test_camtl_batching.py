@@ -105,9 +105,12 @@ def test_cls_only_top_layer_gives_the_same_pooled_output(recipe):
     task_ids = torch.tensor([0, 1, 2, 2, 1, 0])
     with torch.no_grad():
         fast = encoder(ids, mask, None, task_ids)
+        cls_only = encoder.encode(ids, mask, None, task_ids)
         full = encoder.encode(ids, mask, None, task_ids, output_sequence=True)
     assert_close_to_scale(fast, full.pooled)
     assert full.sequence.shape == (6, 20, 64)
+    assert cls_only.sequence.shape == (6, 1, 64)  # the one position the top layer computed
+    assert_close_to_scale(cls_only.sequence, full.sequence[:, :1])
 
 
 def test_cls_only_path_has_the_same_gradients(tiny):

@@ -91,23 +91,33 @@ def test_result_is_json_ready_and_timed(top_reinitialised):
     assert top_reinitialised["settings"]["sts_pairs"] == 150
 
 
-def test_camtl_without_hidden_states_is_not_measured(measure, minilm_path):
-    encoder = CaMtlEncoder.from_backbone(minilm_path, CaMtlConfig(num_tasks=2, max_length=128))
-    result = measure(encoder)
-    assert result["status"] == NOT_MEASURED and "CaMtlEncoder" in result["reason"]
-    assert {result[p]["status"] for p in ("sts", "mlm", "cka")} == {NOT_MEASURED}
-
-
-def test_camtl_through_layer_hooks_at_a_fixed_task(measure, minilm_path):
-    """CA-MTL's recipe (docs/results.md): pretrained lower layers with near-neutral fresh
-    conditioning stay close to MiniLM; the base recipe's new top layer does not."""
+@pytest.fixture(scope="module")
+def camtl_hooked(measure, minilm_path):
     encoder = CaMtlEncoder.from_backbone(minilm_path, CaMtlConfig(num_tasks=3, max_length=128))
     source = hooked_hidden_states(
         encoder, encoder.layers,
         lambda ids, mask, types, tasks: encoder.encode(ids, mask, types, tasks,
                                                        output_sequence=True),
         task_id=2)
-    result = measure(source)
+    return encoder, measure(source)
+
+
+def test_camtl_hidden_states_method_gives_what_layer_hooks_record(measure, camtl_hooked):
+    """CA-MTL's ``hidden_states`` (how runs measure it) is the hooked forward's states."""
+    encoder, hooked = camtl_hooked
+    result = measure(encoder, task_id=2)
+    assert result["status"] == MEASURED and result["states"] == "protocol"
+    assert result["task_id"] == 2
+    assert result["cka"]["per_layer"] == pytest.approx(hooked["cka"]["per_layer"], abs=1e-9)
+    assert result["sts"]["after"] == pytest.approx(hooked["sts"]["after"], abs=1e-12)
+    other_task = measure(encoder, task_id=0)
+    assert other_task["sts"]["after_cosines"] != result["sts"]["after_cosines"]  # conditioned
+
+
+def test_camtl_through_layer_hooks_at_a_fixed_task(camtl_hooked):
+    """CA-MTL's recipe (docs/results.md): pretrained lower layers with near-neutral fresh
+    conditioning stay close to MiniLM; the base recipe's new top layer does not."""
+    result = camtl_hooked[1]
     assert result["states"] == "hooked" and result["task_id"] == 2
     cka = result["cka"]["per_layer"]
     assert len(cka) == 7 and min(cka[:6]) > 0.999  # measured: >= 0.99992
@@ -125,3 +135,24 @@ def test_missing_sts_data_is_recorded_not_raised(measure, tmp_path):
 def test_bad_data_root_is_refused_before_measuring(measure, tmp_path):
     with pytest.raises(BenchmarkError, match="not a folder"):
         measure(object(), root=tmp_path / "nowhere")
+
+
+def test_per_pair_values_are_kept_for_reports(unchanged, top_reinitialised, minilm_tokenizer,
+                                               data_dir, small_settings):
+    """What a report bootstraps over: the pairs' rows, gold and pretrained cosines once, and
+    each measurement's own cosines; an unchanged encoder reproduces every pair's cosine."""
+    from scipy.stats import spearmanr
+
+    from benchmark.forgetting import prepared_probe
+
+    shared = prepared_probe("all-MiniLM-L6-v2", minilm_tokenizer, data_dir,
+                            small_settings).shared_samples()
+    assert set(shared) == {"sts"}  # MiniLM has no masked-LM head
+    sts = shared["sts"]
+    assert len(sts["rows"]) == len(sts["gold"]) == len(sts["before"]) == 150
+    assert sts["rows"] == sorted(set(sts["rows"])) and max(sts["rows"]) < 1500
+    assert unchanged[1]["sts"]["after_cosines"] == sts["before"]
+    after = top_reinitialised["sts"]["after_cosines"]
+    assert after != sts["before"]
+    assert spearmanr(after, sts["gold"]).statistic == pytest.approx(
+        top_reinitialised["sts"]["after"], abs=1e-3)  # rounded to 5 decimals

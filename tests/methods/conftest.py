@@ -25,6 +25,7 @@ BROKEN_METHODS = {
     "broken-frozen": "FrozenButTrained",
     "broken-shape": "WrongShape",
     "broken-unlabelled": "Unlabelled",
+    "broken-old-interface": "OldInterface",
     "broken-import": "NoSuchClass",
 }
 

@@ -10,6 +10,11 @@ EXPECTED = {
     "broken-frozen": ("frozen-weights-untouched", "embeddings.word_embeddings.weight"),
     "broken-shape": ("forward-shape", "expected [12, 64] (one pooled vector per row"),
     "broken-unlabelled": ("declares-label-and-family", "label is not set"),
+    "broken-old-interface": (
+        "implements-interface",
+        "encoder InterfaceOneEncoder has no all_positions argument (plugin interface 1); "
+        "camtl-bench implements interface 2",
+    ),
 }
 
 

@@ -23,7 +23,7 @@ def test_broken_method_fails_with_exit_1_naming_the_rule(broken_plugin_path):
     lines = done.stdout.splitlines()
     assert len(lines) == len(RULES) + 2  # 'loads', every rule, the verdict
     assert lines[0] == "PASS  loads"
-    assert "FAIL  forward-shape: forward returned shape [12, " in done.stdout
+    assert "FAIL  forward-shape: pooled (with all_positions) has shape [12, " in done.stdout
     assert "SKIP  learns: needs forward-shape" in lines
     assert lines[-1] == f"broken-shape: 1 of {len(RULES) + 1} rules fail: forward-shape"
     assert "Traceback" not in done.stderr

@@ -68,8 +68,10 @@ def test_reference_scoring_is_train_mode_fp32_and_copies_mrpc(
     model = _model(spec).train()
     train_sets = _train_sets(spec, data_dir, minilm_tokenizer)
     scorer = UncertaintyScorer(model, train_sets, 0, "fp32", scoring_mode="train-fp32",
-                               regression_scores_from="mrpc")
+                               regression_scores_from="mrpc", method=get_method(spec.method))
+    # through CA-MTL's own scoring hook (int8 in eval mode): the reference's way, as asked
     assert (scorer.precision, scorer.regression_rule) == ("fp32", "copy mrpc")
+    assert scorer.scoring.train_mode
     candidates = [(0, i) for i in range(8)] + [(1, i) for i in range(8)]
     torch.manual_seed(0)
     first = scorer(candidates)

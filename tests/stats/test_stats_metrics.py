@@ -8,11 +8,11 @@ import pytest
 from benchmark.errors import BenchmarkError
 from benchmark.metrics import functions as F
 from benchmark.metrics import main_score
-from benchmark.metrics.core import _SIMPLE as _SIMPLE_METRICS
+from benchmark.metrics.core import PER_EXAMPLE_METRICS
 from benchmark.stats import CallableMetric, make_task_eval, metric_named, task_eval
 from benchmark.tasks.registry import get_task
 
-REFERENCE = _SIMPLE_METRICS
+REFERENCE = PER_EXAMPLE_METRICS
 """The harness's own metric functions: each resample must score as they do."""
 
 

@@ -1,9 +1,14 @@
 """The harness's MT-Uncertainty scorer on real candidates with the real MiniLM CA-MTL model.
 
 Chunking, length sorting and eval mode must not change a score (checked against scoring
-every candidate on its own); int8 may move near-ties but must pick a batch that is as
-uncertain as the fp32 pick; and scoring must leave the model as it found it.
+every candidate on its own, with the camtl library's formula); int8 (CA-MTL's own path, behind
+its ``candidate_scoring`` hook) may move near-ties but must pick a batch that is as uncertain
+as the fp32 pick; scoring must leave the model as it found it; and the method's hook, not the
+encoder's class, decides how the candidates run.
 """
+
+import contextlib
+import json
 
 import pytest
 import torch
@@ -11,8 +16,10 @@ from torch import nn
 
 from baselines.camtl_method import CaMtl
 from baselines.mtl import StandardMultiTask
+from benchmark.cli.main import main
 from benchmark.data.loading import load_split
 from benchmark.data.tokenize import tokenize_examples
+from benchmark.methods.scoring import CandidateScoring
 from benchmark.tasks.registry import get_task
 from benchmark.training.evaluate import task_outputs
 from benchmark.training.heads import MultiTaskModel
@@ -83,11 +90,13 @@ def test_int8_is_the_default_for_camtl_and_picks_an_equally_uncertain_batch(
     model = _model(CaMtl(), tasks)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     linears = sum(isinstance(m, nn.Linear) for m in model.modules())
-    fast = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32")
+    fast = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32", method=CaMtl())
     exact = UncertaintyScorer(
-        model, features, minilm_tokenizer.pad_token_id, "fp32", precision="fp32"
+        model, features, minilm_tokenizer.pad_token_id, "fp32", precision="fp32", method=CaMtl()
     )
-    assert fast.precision == "int8"
+    assert fast.precision == "int8" and exact.precision == "fp32"
+    # without the method the harness knows no int8 path: the encoder's class decides nothing
+    assert UncertaintyScorer(model, features, 0, "fp32").precision == "fp32"
     int8_scores = torch.from_numpy(fast(CANDIDATES))
     fp32_scores = torch.from_numpy(exact(CANDIDATES))
     k = 16
@@ -100,9 +109,83 @@ def test_int8_is_the_default_for_camtl_and_picks_an_equally_uncertain_batch(
     assert all(torch.equal(p, before[n]) for n, p in model.named_parameters())
 
 
-def test_other_encoders_score_in_the_training_precision(train_sets, minilm_tokenizer):
+def test_other_methods_score_in_the_training_precision(train_sets, minilm_tokenizer):
     tasks, features = train_sets
     model = _model(StandardMultiTask(), tasks)
-    scorer = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32")
-    assert scorer.precision == "fp32"
+    scorer = UncertaintyScorer(
+        model, features, minilm_tokenizer.pad_token_id, "fp32", method=StandardMultiTask()
+    )
+    assert (scorer.precision, scorer.scoring.train_mode) == ("fp32", False)
     assert scorer(CANDIDATES).shape == (len(CANDIDATES),)
+    bf16 = UncertaintyScorer(model, features, 0, "bf16", method=StandardMultiTask())
+    assert bf16.precision == "bf16"
+    with pytest.raises(ValueError, match="int8 scoring is a method's own path"):
+        UncertaintyScorer(model, features, 0, "fp32", precision="int8",
+                          method=StandardMultiTask())
+
+
+class _HeadsMuted(CandidateScoring):
+    """Scores with the heads' weights zeroed: every distribution uniform, every score equal."""
+
+    def __init__(self, model: MultiTaskModel) -> None:
+        super().__init__("fp32")
+        self.model = model
+
+    @contextlib.contextmanager
+    def context(self, device):
+        saved = [head.weight.detach().clone() for head in self.model.heads.heads]
+        with torch.no_grad():
+            for head in self.model.heads.heads:
+                head.weight.zero_()
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                for head, weight in zip(self.model.heads.heads, saved, strict=True):
+                    head.weight.copy_(weight)
+
+
+def test_a_method_overriding_the_hook_changes_the_chosen_candidates(
+    train_sets, minilm_tokenizer
+):
+    tasks, features = train_sets
+    model = _model(StandardMultiTask(), tasks)
+    classification = [(t, i) for t, i in CANDIDATES if tasks[t].task_type != "regression"]
+
+    class MutedScoring(StandardMultiTask):
+        def candidate_scoring(self, encoder, request):
+            assert encoder is model.encoder and request.mode == "eval"
+            return _HeadsMuted(model)
+
+    pad = minilm_tokenizer.pad_token_id
+    default = UncertaintyScorer(model, features, pad, "fp32", method=StandardMultiTask())
+    muted = UncertaintyScorer(model, features, pad, "fp32", method=MutedScoring())
+    k = 8
+    default_pick = select_most_uncertain(torch.from_numpy(default(classification)), k).tolist()
+    muted_scores = torch.from_numpy(muted(classification))
+    torch.testing.assert_close(muted_scores, torch.ones_like(muted_scores))  # uniform: H = 1
+    muted_pick = select_most_uncertain(muted_scores, k).tolist()
+    assert muted_pick == list(range(k))  # all tied: the first k drawn
+    assert set(default_pick) != set(muted_pick)
+    assert all(h.weight.abs().sum() > 0 for h in model.heads.heads)  # context restored
+
+
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [("camtl", "int8" if int8_available() else "fp32"), ("mtl", "training precision")],
+)
+def test_a_run_records_the_precision_its_methods_hook_chose(
+    method, expected, tiny_backbone, data_dir, tmp_path
+):
+    """execute -> loop -> scorer: the run's own method is asked, and its answer recorded."""
+    code = main(["run", "--tasks", "rte,mrpc", "--methods", method, "--sampler", "mt-uncertainty",
+                 "--backbone", tiny_backbone, "--data-dir", str(data_dir), "--output",
+                 str(tmp_path), "--max-train-samples", "8", "--max-eval-samples", "8",
+                 "--max-steps", "2", "--batch-size", "4", "--max-length", "32", "--no-progress",
+                 "--seeds", "12"])
+    assert code == 0
+    (record_file,) = tmp_path.glob("*.json")
+    training = json.loads(record_file.read_text())["training"]
+    if expected == "training precision":  # the default hook: as the run trains
+        expected = training["precision"]
+    assert (training["sampler"], training["scoring_precision"]) == ("mt-uncertainty", expected)

@@ -11,7 +11,7 @@ from typing import Any
 
 from transformers import AutoModel
 
-from benchmark.methods import Encoder, Method
+from benchmark.methods import Encoder, EncoderOutput, Method
 from benchmark.tasks.spec import TaskSpec
 from camtl.backbones import resolve_backbone
 
@@ -26,10 +26,11 @@ class BiasOnlyEncoder(Encoder):
         for name, param in self.bert.named_parameters():
             param.requires_grad = name.endswith(".bias")
 
-    def forward(self, input_ids, attention_mask, token_type_ids, task_ids):
-        return self.bert(
+    def forward(self, input_ids, attention_mask, token_type_ids, task_ids, all_positions=False):
+        out = self.bert(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).pooler_output
+        )  # every position is computed anyway: all_positions changes nothing here
+        return EncoderOutput(tokens=out.last_hidden_state, pooled=out.pooler_output)
 
 
 class BitFit(Method):

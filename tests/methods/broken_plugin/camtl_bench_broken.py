@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from transformers import AutoModel
 
-from benchmark.methods import Encoder, Method
+from benchmark.methods import Encoder, EncoderOutput, Method
 from benchmark.tasks.spec import TaskSpec
 from camtl.backbones import resolve_backbone
 
@@ -27,16 +27,17 @@ class BiasOnlyEncoder(Encoder):
         for name, param in self.bert.named_parameters():
             param.requires_grad = name.endswith(".bias")
 
-    def forward(self, input_ids, attention_mask, token_type_ids, task_ids):
-        return self.bert(
+    def forward(self, input_ids, attention_mask, token_type_ids, task_ids, all_positions=False):
+        out = self.bert(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).pooler_output
+        )  # every position is computed anyway: all_positions changes nothing here
+        return EncoderOutput(tokens=out.last_hidden_state, pooled=out.pooler_output)
 
 
 class DriftingEncoder(BiasOnlyEncoder):
     """Declares the word embeddings frozen, then shrinks them on every training forward."""
 
-    def forward(self, input_ids, attention_mask, token_type_ids, task_ids):
+    def forward(self, input_ids, attention_mask, token_type_ids, task_ids, all_positions=False):
         if self.training:
             with torch.no_grad():
                 self.bert.embeddings.word_embeddings.weight.mul_(0.999)
@@ -44,12 +45,22 @@ class DriftingEncoder(BiasOnlyEncoder):
 
 
 class TokenStatesEncoder(BiasOnlyEncoder):
-    """Returns every token's hidden state instead of one pooled vector per row."""
+    """Gives every token's hidden state where the pooled vector per row belongs."""
+
+    def forward(self, input_ids, attention_mask, token_type_ids, task_ids, all_positions=False):
+        states = self.bert(
+            input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+        ).last_hidden_state
+        return EncoderOutput(tokens=states, pooled=states)
+
+
+class InterfaceOneEncoder(BiasOnlyEncoder):
+    """Written for plugin interface 1: no all_positions, forward returns the pooled tensor."""
 
     def forward(self, input_ids, attention_mask, token_type_ids, task_ids):
         return self.bert(
             input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-        ).last_hidden_state
+        ).pooler_output
 
 
 class _BiasOnlyMethod(Method):
@@ -77,6 +88,14 @@ class WrongShape(_BiasOnlyMethod):
     label = "Broken: wrong shape"
     family = "multi-task"
     encoder_class = TokenStatesEncoder
+
+
+class OldInterface(_BiasOnlyMethod):
+    name = "broken-old-interface"
+    summary = "test only: an encoder written for plugin interface 1 (returns a tensor)"
+    label = "Broken: old interface"
+    family = "multi-task"
+    encoder_class = InterfaceOneEncoder
 
 
 class Unlabelled(_BiasOnlyMethod):
