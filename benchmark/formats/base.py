@@ -153,6 +153,12 @@ class TaskFormat:
 
     # -- scoring ---------------------------------------------------------------------------
 
+    def trivial_predictor(self, task: TaskSpec) -> str | None:
+        """The constant a predictor that learned nothing outputs, by name: the training
+        mean for regression, the majority label otherwise; None where no constant
+        prediction means the same thing for every example (reports.evidence)."""
+        return "training mean" if task.task_type == "regression" else "majority class"
+
     def grouped(self, task: TaskSpec) -> bool:
         """True when the task's metrics are formed over groups of examples (a question's
         options, a minimal pair), so per-example resampling would split them."""

@@ -114,6 +114,10 @@ class RecordFormat(ChoiceFormat):
             log.warning("%s %s: dropped %d queries whose candidates hold no gold answer",
                         task.name, split, stats[DROPPED])
 
+    def trivial_predictor(self, task: TaskSpec) -> str | None:
+        """None: a candidate index names another entity in every query."""
+        return None
+
     def grouped(self, task: TaskSpec) -> bool:
         return True
 

@@ -19,9 +19,6 @@ from benchmark.runs.prepare import TaskData
 from benchmark.stats import task_eval
 from benchmark.stats.trivial import majority_class, training_mean
 
-PREDICTORS = {"regression": "training mean"}
-DEFAULT_PREDICTOR = "majority class"
-
 
 def _labels(data: TaskData) -> list[Any]:
     return [e.label for e in data.train_examples
@@ -46,17 +43,17 @@ def _score(item: TaskData, value: float) -> float | None:
 def trivial_baselines(data: Sequence[TaskData]) -> dict[str, dict[str, Any]]:
     """task -> {"predictor", "value", "train_examples", "score"}: the constant prediction
     formed from the examples that trained (after the selection slice was held out), and its
-    score on the evaluation examples. Tasks whose labels are not plain numbers (ReCoRD's
-    entity strings) have none."""
+    score on the evaluation examples. Tasks whose format names no constant predictor
+    (ReCoRD: ``TaskFormat.trivial_predictor``) have none."""
     found = {}
     for item in data:
         labels = _labels(item)
-        if not labels:
+        predictor = item.task.task_format.trivial_predictor(item.task)
+        if not labels or predictor is None:
             continue
-        task_type = item.task.task_type
-        value = training_mean(labels) if task_type == "regression" else majority_class(labels)
+        value = training_mean(labels) if predictor == "training mean" else majority_class(labels)
         found[item.task.name] = {
-            "predictor": PREDICTORS.get(task_type, DEFAULT_PREDICTOR),
+            "predictor": predictor,
             "value": value,
             "train_examples": len(labels),
             "score": _score(item, value),

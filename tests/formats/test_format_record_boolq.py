@@ -121,3 +121,13 @@ def test_a_record_and_boolq_run_trains_and_scores(fewglue, tmp_path, capsys, tin
     assert record["training"]["selected_steps"].keys() == {"record", "boolq"}
     assert record["budget"]["eval_examples"] == {"record": 16, "boolq": 16}
     assert record["example_predictions"]["rows"] == 32
+
+
+def test_no_constant_predictor_for_record_but_one_for_boolq():
+    """A ReCoRD candidate index names another entity in every query, so it has no trivial
+    constant; BoolQ's majority label is one."""
+    from benchmark.tasks.registry import get_task
+
+    record, boolq = get_task("record"), get_task("boolq")
+    assert record.task_format.trivial_predictor(record) is None
+    assert boolq.task_format.trivial_predictor(boolq) == "majority class"
