@@ -1,4 +1,4 @@
-"""A run without --methods runs every registered method: the README's main command relies on it."""
+"""A run without --methods runs every registered method (the smoke profile's use in CI)."""
 
 from __future__ import annotations
 
