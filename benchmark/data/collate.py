@@ -22,7 +22,7 @@ def collate(items: Sequence[tuple[int, TokenizedExample]], pad_token_id: int) ->
 
     Returns ``input_ids``, ``attention_mask``, ``token_type_ids`` [R, L] (L = longest
     row), ``task_ids`` and ``row_example`` [R], ``example_task`` [B] and float
-    ``labels`` [B].
+    ``labels`` [B]; with token-task examples also ``word_positions`` and ``word_labels``.
     """
     if not items:
         raise ValueError("cannot collate an empty batch")
@@ -37,7 +37,7 @@ def collate(items: Sequence[tuple[int, TokenizedExample]], pad_token_id: int) ->
         input_ids[r, :n] = torch.as_tensor(ids, dtype=torch.long)
         token_type_ids[r, :n] = torch.as_tensor(types, dtype=torch.long)
         attention_mask[r, :n] = 1
-    return {
+    batch = {
         "input_ids": input_ids,
         "attention_mask": attention_mask,
         "token_type_ids": token_type_ids,
@@ -46,3 +46,26 @@ def collate(items: Sequence[tuple[int, TokenizedExample]], pad_token_id: int) ->
         "example_task": torch.tensor([task for task, _ in items], dtype=torch.long),
         "labels": torch.tensor([ex.label for _, ex in items], dtype=torch.float),
     }
+    if any(ex.word_positions is not None for _, ex in items):
+        batch.update(_word_tensors(items, rows))
+    return batch
+
+
+def _word_tensors(items: Sequence[tuple[int, TokenizedExample]], rows: list) -> dict[str, Tensor]:
+    """Token tasks' word maps: ``word_positions`` [R, W] (first sub-token per word, -1 for a
+    word with none, -2 past the row's words; every row of other tasks -2) and
+    ``word_labels`` [B, W] (tag ids, -100 where there is nothing to learn)."""
+    words = max([1, *(len(ex.word_positions or ()) for _, ex in items)])
+    positions = torch.full((len(rows), words), -2, dtype=torch.long)
+    labels = torch.full((len(items), words), -100, dtype=torch.long)
+    for b, (_, ex) in enumerate(items):
+        if ex.word_positions is None or ex.word_labels is None:
+            continue
+        n = len(ex.word_positions)
+        labels[b, :n] = torch.as_tensor(ex.word_labels, dtype=torch.long)
+    for r, (_, b, _, _) in enumerate(rows):
+        ex = items[b][1]
+        if ex.word_positions is not None:
+            positions[r, : len(ex.word_positions)] = torch.as_tensor(ex.word_positions,
+                                                                     dtype=torch.long)
+    return {"word_positions": positions, "word_labels": labels}

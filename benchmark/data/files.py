@@ -150,4 +150,14 @@ def read_rows(
         return read_csv(path, header, columns)
     if fmt == "jsonl":
         return read_jsonl(path)
-    raise DataError(f"unknown file format {fmt!r} (known: tsv, csv, jsonl)", str(path))
+    if fmt == "conll":
+        return read_conll_records(path)
+    raise DataError(f"unknown file format {fmt!r} (known: tsv, csv, jsonl, conll)", str(path))
+
+
+def read_conll_records(path: Path) -> Iterator[tuple[int, Row]]:
+    """One ``{"tokens", "tags"}`` record per CoNLL sentence, at its first word's line."""
+    from benchmark.formats.ner.reader import read_conll
+
+    for sentence in read_conll(path):
+        yield sentence.line, {"tokens": list(sentence.tokens), "tags": list(sentence.tags)}

@@ -153,6 +153,14 @@ def load_split(
     task: TaskSpec, split: str, data_dir: Path | None, *, allow_hub: bool = True
 ) -> list[Example]:
     """Every example of one split, from the local file or else the pinned Hub copy."""
+    return load_split_counted(task, split, data_dir, allow_hub=allow_hub)[0]
+
+
+def load_split_counted(
+    task: TaskSpec, split: str, data_dir: Path | None, *, allow_hub: bool = True
+) -> tuple[list[Example], dict[str, int]]:
+    """``load_split`` and what the task's format counted while reading (rows it dropped:
+    SNLI's no-majority rows, ReCoRD's queries without a gold candidate), for a record."""
     if split not in task.splits:
         raise MissingDataError(
             f"task {task.name!r} has no split {split!r} (its splits: {', '.join(task.splits)})"
@@ -188,7 +196,7 @@ def load_split(
     fmt.report(task, split, stats)
     log.debug("%s %s: %d examples from %s", task.name, split, len(examples),
               path if kind == "local" else "the Hub")
-    return examples
+    return examples, dict(stats)
 
 
 _HASHES: dict[tuple[str, int, int], str] = {}

@@ -46,6 +46,10 @@ class TokenizedExample:
     input_ids: list[list[int]]
     token_type_ids: list[list[int]]
     label: float
+    word_positions: tuple[int, ...] | None = None
+    """Token tasks: each word's first sub-token position in the row (-1: none)."""
+    word_labels: tuple[int, ...] | None = None
+    """Token tasks: each word's tag id (-100 where the word has no sub-token)."""
 
     @property
     def length(self) -> int:
@@ -176,6 +180,11 @@ def _save(path: Path, items: Sequence[TokenizedExample]) -> None:
         "rows_per_example": np.array([len(item.input_ids) for item in items], dtype=np.int64),
         "labels": np.array([item.label for item in items], dtype=np.float64),
     }
+    if items and items[0].word_positions is not None:
+        arrays["word_positions"] = np.array([p for i in items for p in i.word_positions],
+                                            dtype=np.int64)
+        arrays["word_labels"] = np.array([t for i in items for t in i.word_labels],
+                                         dtype=np.int64)
     if path.parent not in _CLEANED:
         remove_stale_temp_files(path.parent)
         _CLEANED.add(path.parent)
@@ -190,13 +199,15 @@ def _load(path: Path, expected: int) -> list[TokenizedExample] | None:
             lengths = data["row_lengths"].tolist()
             per_example = data["rows_per_example"].tolist()
             labels = data["labels"].tolist()
+            word_positions = data["word_positions"].tolist() if "word_positions" in data else None
+            word_labels = data["word_labels"].tolist() if "word_labels" in data else None
     except (OSError, KeyError, ValueError) as exc:
         log.warning("ignoring unreadable token cache %s: %s", path, exc)
         return None
     if len(per_example) != expected or sum(per_example) != len(lengths):
         log.warning("ignoring token cache %s: it does not match the examples", path)
         return None
-    items, offset, row = [], 0, 0
+    items, offset, row, word = [], 0, 0, 0
     for n_rows, label in zip(per_example, labels, strict=True):
         row_ids, row_types = [], []
         for length in lengths[row : row + n_rows]:
@@ -204,6 +215,13 @@ def _load(path: Path, expected: int) -> list[TokenizedExample] | None:
             row_types.append(types[offset : offset + length])
             offset += length
         row += n_rows
+        if word_positions is not None and word_labels is not None:  # label = word count
+            words = int(label)
+            items.append(TokenizedExample(row_ids, row_types, label,
+                                          tuple(word_positions[word:word + words]),
+                                          tuple(word_labels[word:word + words])))
+            word += words
+            continue
         items.append(TokenizedExample(row_ids, row_types, label))
     return items
 
@@ -228,7 +246,11 @@ def tokenize_examples(
     items = _load(path, len(examples)) if path is not None and path.is_file() else None
     result.cache_hit = items is not None
     if items is None:
-        items = _tokenize(examples, task, tokenizer, max_length)
+        from benchmark.formats.registry import format_of
+
+        items = format_of(task).tokenize(examples, task, tokenizer, max_length)
+        if items is None:
+            items = _tokenize(examples, task, tokenizer, max_length)
         if path is not None:
             _save(path, items)
     result.extend(items)

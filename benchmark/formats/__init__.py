@@ -2,7 +2,8 @@
 
 ``base.TaskFormat`` is the interface (reading rows, metrics, decoding, prediction files,
 head and MT-Uncertainty hooks); ``registry`` finds the formats: the built-in shapes
-(``fields``, ``axg``, ``wic``, ``wsc``, ``copa``, ``record``, ``multirc``) and plugins of the
+(``fields``, ``axg``, ``wic``, ``wsc``, ``copa``, ``record``, ``multirc``,
+``majority``) and plugins of the
 entry-point group ``camtl_bench.formats``. See docs/tasks.md, "Task formats".
 
 ``qa``: extractive question answering (MRQA 2019 jsonl, SQuAD v1.1 json).

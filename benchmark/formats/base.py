@@ -239,6 +239,16 @@ class TaskFormat:
 
         return example_outputs(logits, batch, task, task_index)
 
+    def batch_labels(self, batch: dict[str, Tensor], example_ids: Tensor) -> Tensor:
+        """The gold values ``loss`` compares this task's outputs with: one label per example."""
+        return batch["labels"][example_ids]
+
+    def tokenize(self, examples: Sequence[Example], task: TaskSpec, tokenizer: Any,
+                 max_length: int) -> list[Any] | None:
+        """The examples' ``TokenizedExample`` features when the shape tokenizes its own way
+        (the token format's pre-split words); None: the harness's row tokenization."""
+        return None
+
     def loss(self, task: TaskSpec, outputs: Tensor, labels: Tensor) -> Tensor:
         """The task's training loss on its examples' outputs: MSE or cross-entropy."""
         import torch.nn.functional as F

@@ -32,6 +32,8 @@ BUILTIN_MODULES = (
     "benchmark.formats.choice",
     "benchmark.formats.record",
     "benchmark.formats.multirc",
+    "benchmark.formats.majority",
+    "benchmark.formats.tokens",
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_.+-]*$")
 

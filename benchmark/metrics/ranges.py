@@ -19,6 +19,12 @@ METRIC_RANGES: dict[str, tuple[float, float]] = {
     "matthews": (-1.0, 1.0),
     "pearson": (-1.0, 1.0),
     "spearman": (-1.0, 1.0),
+    "entity_f1": (0.0, 1.0),
+    "entity_precision": (0.0, 1.0),
+    "entity_recall": (0.0, 1.0),
+    "surface_f1": (0.0, 1.0),
+    "surface_precision": (0.0, 1.0),
+    "surface_recall": (0.0, 1.0),
 }
 """Native range of every metric in ``benchmark.metrics.functions`` (fractions, correlations)."""
 

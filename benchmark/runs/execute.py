@@ -28,7 +28,7 @@ from benchmark.results.validate import validate_record
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
 from benchmark.runs.forgetting_run import measure_run_forgetting, prepare_forgetting
 from benchmark.runs.inputs import with_inputs
-from benchmark.runs.prepare import TaskData, prepare_tasks, selection_record
+from benchmark.runs.prepare import TaskData, prepare_tasks, rows_dropped, selection_record
 from benchmark.runs.spec import RunSpec, identity_hash
 from benchmark.runs.trivial_record import trivial_baselines
 from benchmark.tasks.registry import get_task, suite_names
@@ -229,6 +229,7 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
             "eval_examples": {
                 d.task.name: sum(len(e.examples) for e in d.eval_sets) for d in run.data
             },
+            **rows_dropped(run.data),
         },
         "metrics": metrics,
         "main_scores": main_scores,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from benchmark.data.examples import Example
-from benchmark.data.loading import load_split
+from benchmark.data.loading import load_split_counted
 from benchmark.data.tokenize import TokenizedExample, tokenize_examples
 from benchmark.errors import TrainingError
 from benchmark.runs.spec import Budget
@@ -46,6 +46,8 @@ class TaskData:
     eval_sets: list[EvalSet]
     selection_set: EvalSet | None = None
     """The held-out slice ``best`` selects on (None for ``best-dev`` and ``last``)."""
+    read_counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    """{split: what the format counted reading the whole file} (SNLI's '-' rows dropped)."""
 
 
 def _units(examples: Sequence[Example]) -> dict[object, list[int]]:
@@ -96,6 +98,13 @@ def selection_record(data: Sequence[TaskData], cfg: TrainConfig, seed: int) -> d
     return {"rule": "last", "split": None, "optimistic": False}
 
 
+def rows_dropped(data: Sequence[TaskData]) -> dict:
+    """``{"rows_dropped": {task: {split: {reason: n}}}}`` for the record's budget, where a
+    format dropped rows reading a whole split file (before any budget subset); else ``{}``."""
+    dropped = {d.task.name: d.read_counts for d in data if d.read_counts}
+    return {"rows_dropped": dropped} if dropped else {}
+
+
 def subset(
     examples: Sequence[Example], limit: int | None, fraction: float, seed: int
 ) -> list[Example]:
@@ -129,8 +138,10 @@ def prepare_tasks(
     """
     prepared = []
     for index, task in enumerate(tasks):
+        examples, counts = load_split_counted(task, "train", data_dir)
+        read_counts = {"train": counts} if counts else {}
         train = subset(
-            load_split(task, "train", data_dir),
+            examples,
             budget.max_train_samples,
             budget.train_fraction,
             seed,
@@ -147,10 +158,10 @@ def prepare_tasks(
         features = tokenize_examples(train, task, tokenizer, max_length, cache_dir())
         eval_sets = []
         for split in task.eval_splits:
-            examples = subset(
-                load_split(task, split, data_dir), budget.max_eval_samples, 1.0, EVAL_SUBSET_SEED
-            )
+            examples, counts = load_split_counted(task, split, data_dir)
+            read_counts.update({split: counts} if counts else {})
+            examples = subset(examples, budget.max_eval_samples, 1.0, EVAL_SUBSET_SEED)
             eval_features = tokenize_examples(examples, task, tokenizer, max_length, cache_dir())
             eval_sets.append(EvalSet(index, task, split, examples, eval_features))
-        prepared.append(TaskData(task, train, features, eval_sets, selection_set))
+        prepared.append(TaskData(task, train, features, eval_sets, selection_set, read_counts))
     return prepared

@@ -1,4 +1,4 @@
-"""The task and suite registry: built-in GLUE/SuperGLUE declarations plus user tasks.
+"""The task and suite registry: built-in GLUE/SuperGLUE/NLI declarations plus user tasks.
 
 A suite lists the tasks that are trained and averaged; its diagnostics (eval-only
 tasks predicted with another task's model) are listed apart, so a runner that
@@ -19,7 +19,7 @@ from benchmark.tasks.spec import TaskSpec
 _TASKS: dict[str, TaskSpec] = {}
 _SUITES: dict[str, tuple[str, ...]] = {}
 _DIAGNOSTICS: dict[str, tuple[str, ...]] = {}
-_BUILTIN_SUITES = ("glue", "superglue", "glue+superglue")
+_BUILTIN_SUITES = ("glue", "superglue", "glue+superglue", "scitail", "snli", "wnut17")
 _loaded = False
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.+-]*$")
@@ -39,6 +39,8 @@ def _ensure_builtins() -> None:
         return
     _loaded = True
     from benchmark.tasks.glue import GLUE_DIAGNOSTICS, GLUE_SUITE, GLUE_TASKS
+    from benchmark.tasks.ner import NER_TASKS
+    from benchmark.tasks.nli import NLI_TASKS
     from benchmark.tasks.superglue import (
         SUPERGLUE_DIAGNOSTICS,
         SUPERGLUE_SUITE,
@@ -51,6 +53,12 @@ def _ensure_builtins() -> None:
     register_suite("superglue", SUPERGLUE_SUITE, SUPERGLUE_DIAGNOSTICS)
     combined = GLUE_SUITE + tuple(t for t in SUPERGLUE_SUITE if t not in GLUE_SUITE)
     register_suite("glue+superglue", combined, GLUE_DIAGNOSTICS + SUPERGLUE_DIAGNOSTICS)
+    for spec in NLI_TASKS:
+        register_task(spec)
+        register_suite(spec.suite, (spec.name,))
+    for spec in NER_TASKS:
+        register_task(spec)
+        register_suite(spec.suite, (spec.name,))
 
 
 def validate_task(spec: TaskSpec) -> None:

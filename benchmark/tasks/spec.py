@@ -37,7 +37,7 @@ class LocalSource:
 
     folder: str
     files: dict[str, str]
-    format: Literal["tsv", "jsonl", "csv"] = "tsv"
+    format: Literal["tsv", "jsonl", "csv", "conll"] = "tsv"
     header: bool = True
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

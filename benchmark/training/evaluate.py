@@ -16,7 +16,7 @@ from benchmark.formats.registry import format_of
 from benchmark.metrics import score_examples
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.tasks.spec import TaskSpec
-from benchmark.training.heads import MultiTaskModel, example_outputs
+from benchmark.training.heads import MultiTaskModel
 
 
 @dataclass
@@ -51,7 +51,8 @@ def task_outputs(
         logits = model(batch).float()
     outputs: list[torch.Tensor | None] = [None] * len(items)
     for index in torch.unique(batch["example_task"]).tolist():
-        values, example_ids = example_outputs(logits, batch, model.tasks[index], index)
+        task = model.tasks[index]
+        values, example_ids = format_of(task).example_outputs(logits, batch, task, index)
         for row, example_id in enumerate(example_ids.tolist()):
             outputs[example_id] = values[row]
     return outputs  # type: ignore[return-value]
@@ -87,14 +88,17 @@ def outputs_by_length(
 def predict(
     model: MultiTaskModel, eval_set: EvalSet, batch_size: int, pad_token_id: int, precision: str
 ) -> np.ndarray:
-    """Predicted class index, regression value, or chosen candidate for every example."""
+    """Predicted class index, regression value, or chosen candidate for every example; a
+    format whose prediction is a sequence (a tag per word) gets an object array of tuples."""
     items = [(eval_set.task_index, feature) for feature in eval_set.features]
     outputs = outputs_by_length(model, items, batch_size, pad_token_id, precision)
     fmt = format_of(eval_set.task)
-    predictions = np.zeros(len(items), dtype=float)
-    for i, output in enumerate(outputs):
-        predictions[i] = fmt.decode(eval_set.task, output)
-    return predictions
+    decoded = [fmt.decode(eval_set.task, output) for output in outputs]
+    if any(isinstance(value, tuple) for value in decoded):
+        predictions = np.empty(len(decoded), dtype=object)
+        predictions[:] = decoded
+        return predictions
+    return np.asarray(decoded, dtype=float).reshape(len(decoded))
 
 
 def split_predictions(eval_set: EvalSet, predicted: np.ndarray) -> SplitPredictions:
@@ -125,7 +129,7 @@ def evaluate_with_predictions(
     kept: list[SplitPredictions] = []
     for eval_set in eval_sets:
         predictions = predict(model, eval_set, batch_size, pad_token_id, precision)
-        if eval_set.task.task_type != "regression":
+        if eval_set.task.task_type != "regression" and predictions.dtype != object:
             predictions = predictions.astype(int)
         scores = score_examples(
             eval_set.task, eval_set.examples, list(predictions), split=eval_set.split

@@ -4,7 +4,9 @@ Methods differ only in their encoder; every method gets the same heads (dropout
 0.1 + Linear on the pooled output, as in the paper) and the same loss rules:
 cross-entropy for classification, mean squared error for regression, and for
 multiple choice one score per candidate row with a softmax across the example's
-candidates. A mixed batch's loss is the mean of its per-task losses.
+candidates. A mixed batch's loss is the mean of its per-task losses. Token tasks (NER)
+get a second linear head on the token states at each word's first sub-token; a batch
+holding them returns [rows, 1 + words, width] logits, column 0 the pooled heads' logits.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from benchmark.formats.registry import format_of
 from benchmark.methods.interface import Encoder, EncoderOutput, encoder_output
 from benchmark.tasks.spec import TaskSpec
 
@@ -67,6 +70,13 @@ class MultiTaskModel(nn.Module):
         self.encoder = encoder
         self.tasks = list(tasks)
         self.heads = TaskHeads(encoder.hidden_size, [t.num_outputs for t in self.tasks])
+        token = [format_of(t).token_states for t in self.tasks]
+        # only models with token tasks get token heads: other checkpoints keep their keys
+        self.token_heads = (
+            TaskHeads(encoder.hidden_size,
+                      [t.num_outputs if k else 1 for t, k in zip(self.tasks, token, strict=True)])
+            if any(token) else None
+        )
 
     def encode(self, batch: dict[str, Tensor], all_positions: bool = False) -> EncoderOutput:
         """The encoder's token states and pooled vectors for ``batch``.
@@ -83,8 +93,35 @@ class MultiTaskModel(nn.Module):
         return encoder_output(self.encoder(*arguments, **asked), self.encoder)
 
     def forward(self, batch: dict[str, Tensor]) -> Tensor:
-        """Logits of the rows of ``batch`` from their pooled vectors."""
-        return self.heads(self.encode(batch).pooled, batch["task_ids"])
+        """Logits of the rows of ``batch`` from their pooled vectors; with token-task rows
+        (``word_positions`` in the batch) [rows, 1 + words, width], see ``word_logits``."""
+        words = "word_positions" in batch
+        output = self.encode(batch, all_positions=words)
+        logits = self.heads(output.pooled, batch["task_ids"])
+        if not words:
+            return logits
+        if self.token_heads is None:
+            raise ValueError("the batch holds token-task rows but the model has no token task")
+        return word_logits(logits, output.tokens, batch, self.token_heads)
+
+
+def word_logits(pooled_logits: Tensor, tokens: Tensor, batch: dict[str, Tensor],
+                token_heads: TaskHeads) -> Tensor:
+    """[rows, 1 + words, width]: column 0 the pooled logits, then each word's tag logits
+    from its first sub-token's state (zeros for a word with none, NaN past the row's words)."""
+    positions = batch["word_positions"]
+    index = positions.clamp_min(0).unsqueeze(-1).expand(-1, -1, tokens.shape[-1])
+    states = torch.gather(tokens, 1, index)  # [R, W, H]
+    rows, words, hidden = states.shape
+    per_word = token_heads(states.reshape(rows * words, hidden),
+                           batch["task_ids"].repeat_interleave(words)).reshape(rows, words, -1)
+    per_word = per_word.masked_fill((positions == -1).unsqueeze(-1), 0.0)
+    per_word = per_word.masked_fill((positions == -2).unsqueeze(-1), float("nan"))
+    width = max(pooled_logits.shape[-1], per_word.shape[-1])
+    out = pooled_logits.new_zeros((rows, 1 + words, width))
+    out[:, 0, : pooled_logits.shape[-1]] = pooled_logits
+    out[:, 1:, : per_word.shape[-1]] = per_word.to(out.dtype)
+    return out
 
 
 def example_outputs(
@@ -95,6 +132,8 @@ def example_outputs(
     Classification: [n, classes] logits; regression: [n] values; multiple choice:
     [n, max choices] scores with -inf where an example has fewer candidates.
     """
+    if logits.dim() == 3:  # a batch with token tasks: the pooled logits are column 0
+        logits = logits[:, 0]
     example_ids = torch.nonzero(batch["example_task"] == task_index).squeeze(-1)
     rows = torch.nonzero(batch["task_ids"] == task_index).squeeze(-1)
     if task.task_type == "classification":
@@ -112,14 +151,11 @@ def example_outputs(
 
 
 def multitask_loss(logits: Tensor, batch: dict[str, Tensor], tasks: Sequence[TaskSpec]) -> Tensor:
-    """Mean over the tasks present in the batch of each task's own loss."""
+    """Mean over the tasks present in the batch of each task's own loss (its format's)."""
     losses = []
     for index in torch.unique(batch["example_task"]).tolist():
         task = tasks[index]
-        outputs, example_ids = example_outputs(logits, batch, task, index)
-        labels = batch["labels"][example_ids]
-        if task.task_type == "regression":
-            losses.append(F.mse_loss(outputs.float(), labels.float()))
-        else:
-            losses.append(F.cross_entropy(outputs.float(), labels.long()))
+        fmt = format_of(task)
+        outputs, example_ids = fmt.example_outputs(logits, batch, task, index)
+        losses.append(fmt.loss(task, outputs, fmt.batch_labels(batch, example_ids)))
     return torch.stack(losses).mean()

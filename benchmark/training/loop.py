@@ -69,8 +69,22 @@ class TrainOutcome:
     scoring), ``eval_s`` (dev evaluations), ``selection_s`` (held-out slice evaluations)."""
 
 
-def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW without weight decay on biases and LayerNorm weights (BERT convention)."""
+FUSED_DEVICES = ("cpu", "cuda")
+"""Devices with torch's fused AdamW kernel."""
+
+
+def _optimizer(
+    model: MultiTaskModel, cfg: TrainConfig, device: torch.device | None = None
+) -> torch.optim.Optimizer:
+    """AdamW without weight decay on biases and LayerNorm weights (BERT convention), as the
+    fused kernel when ``cfg.fused_optimizer`` (the record's config says which ran).
+    ``device``: where training runs (default: the model's parameters')."""
+    device = device or next(model.parameters()).device
+    if cfg.fused_optimizer and device.type not in FUSED_DEVICES:
+        raise TrainingError(
+            f"fused_optimizer: torch has no fused AdamW on {device.type!r} devices (only "
+            f"{', '.join(FUSED_DEVICES)}); set fused_optimizer: false in a config file"
+        )
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if not param.requires_grad:
@@ -82,7 +96,7 @@ def _optimizer(model: MultiTaskModel, cfg: TrainConfig) -> torch.optim.Optimizer
         {"params": decay, "weight_decay": cfg.weight_decay},
         {"params": no_decay, "weight_decay": 0.0},
     ]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate)
+    return torch.optim.AdamW(groups, lr=cfg.learning_rate, fused=cfg.fused_optimizer or None)
 
 
 @functools.cache
@@ -178,7 +192,7 @@ def _train(
     )
     steps_per_epoch = sampler.steps_per_epoch()
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
-    optimizer = _optimizer(model, cfg)
+    optimizer = _optimizer(model, cfg, accelerator.device)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(cfg.warmup_ratio * total_steps), total_steps
     )

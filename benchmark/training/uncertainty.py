@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from benchmark.data.tokenize import TokenizedExample
+from benchmark.formats.registry import format_of
 from benchmark.methods.interface import Method
 from benchmark.methods.scoring import CandidateScoring, ScoringRequest
 from benchmark.training.evaluate import outputs_by_length, task_outputs
@@ -64,6 +65,7 @@ class UncertaintyScorer:
         )
         self.precision = self.scoring.precision
         self.regression = [t.task_type == "regression" for t in model.tasks]
+        self.token_formats = any(format_of(t).token_states for t in model.tasks)
         self.regression_source, self.regression_rule = _regression_rule(
             model, regression_scores_from
         )
@@ -85,9 +87,22 @@ class UncertaintyScorer:
                 )
         task_ids = torch.tensor([task for task, _ in candidates])
         scores = task_weighted_scores(
-            normalized_entropies(outputs), task_ids, self.regression, self.regression_source
+            self._entropies(outputs, task_ids), task_ids, self.regression,
+            self.regression_source,
         )
         return scores.float().numpy()
+
+    def _entropies(self, outputs: list[torch.Tensor], task_ids: torch.Tensor) -> torch.Tensor:
+        """Each candidate's normalised entropy as its task's format defines it (a token
+        task: the mean over words of each word's tag entropy / log(tags))."""
+        if not self.token_formats:
+            return normalized_entropies(outputs)
+        entropies = torch.zeros(len(outputs))
+        for index in torch.unique(task_ids).tolist():
+            task = self.model.tasks[index]
+            where = torch.nonzero(task_ids == index).squeeze(-1).tolist()
+            entropies[where] = format_of(task).entropies(task, [outputs[i] for i in where])
+        return entropies
 
 
 def _regression_rule(model: MultiTaskModel, source: str | None) -> tuple[int | None, str]:

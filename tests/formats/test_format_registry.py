@@ -37,7 +37,8 @@ SHAPES = {  # task -> (format, head kind): one of each shape the harness has
 
 
 def test_every_builtin_task_names_a_registered_format() -> None:
-    assert set(builtin_formats()) == {"fields", "axg", "wic", "wsc", "copa", "record", "multirc"}
+    assert set(builtin_formats()) == {"fields", "axg", "wic", "wsc", "copa", "record", "multirc",
+                                     "majority", "conll_tags"}
     for name in task_names():
         task = get_task(name)
         assert task.task_format is get_format(task.reader)
@@ -49,7 +50,7 @@ def test_every_builtin_task_names_a_registered_format() -> None:
 
 def test_only_grouped_formats_refuse_per_example_resampling() -> None:
     grouped = {n for n in task_names() if format_of(get_task(n)).grouped(get_task(n))}
-    assert grouped == {"multirc", "record", "axg"}
+    assert grouped == {"multirc", "record", "axg", "wnut17"}  # entity F1 is corpus-level
     with pytest.raises(BenchmarkError, match="formed from groups"):
         task_eval(get_task("multirc"), [0, 1, 1])
     assert task_eval(get_task("axb"), [0, 1, 1]).score(np.array([0, 1, 0]))[0] == pytest.approx(
@@ -84,7 +85,8 @@ def test_a_user_task_naming_an_unknown_format_exits_2(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert code == 2
     assert f"{declared}:3: task 'mine': field 'reader': unknown task format 'spans'" in err
-    assert "Known task formats: axg, copa, fields, multirc, record, wic, wsc" in err
+    known = "axg, conll_tags, copa, fields, majority, multirc, record, wic, wsc"
+    assert f"Known task formats: {known}" in err
 
 
 def test_register_refuses_a_second_format_under_a_taken_name() -> None:
@@ -146,7 +148,7 @@ def test_model_hooks_agree_with_the_shared_heads_loss_and_entropy() -> None:
     scores, _ = copa.example_outputs(logits, batch, tasks[2], 2)
     assert [copa.decode(tasks[2], row) for row in scores] == [0, 1]  # 2.0 > -1.0; 0.5 < 1.5
     assert tasks[1].task_format.decode(tasks[1], logits[1, 0]) == pytest.approx(0.7)
-    assert not any(get_format(n).token_states for n in builtin_formats())
+    assert [n for n in builtin_formats() if get_format(n).token_states] == ["conll_tags"]
 
 
 def test_a_user_task_in_copa_layout_reads_as_copa_does(tmp_path, data_dir, monkeypatch) -> None:

@@ -61,8 +61,9 @@ def test_scores(make_record):
     assert score_problems(record) == [
         "metrics.rte.accuracy: 7.5 is outside accuracy's range [0, 1]",
         "metrics.mrpc.accuracy: 10 is outside accuracy's range [0, 1]",
-        "metrics.mrpc.loss: unknown metric (known: accuracy, em, f1, f1a, gender_parity, "
-        "macro_f1, matthews, pearson, spearman)",
+        "metrics.mrpc.loss: unknown metric (known: accuracy, em, entity_f1, entity_precision, "
+        "entity_recall, f1, f1a, gender_parity, macro_f1, matthews, pearson, spearman, "
+        "surface_f1, surface_precision, surface_recall)",
         "main_scores.rte: 70 is not 100 x the mean of metrics.rte (750)",
         "main_scores.mrpc: 1000 is outside [0, 100], the range of its task score",
         "history.0.main_scores.rte: -50 is outside [0, 100], the range of its task score",
