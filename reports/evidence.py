@@ -22,7 +22,7 @@ from benchmark.errors import BenchmarkError
 from benchmark.results.example_predictions import load_example_predictions, task_predictions
 from benchmark.results.frame import SCORE_PREFIX, ResultSet
 from benchmark.stats import DEFAULT_RESAMPLES, Interval, TaskEval, resample_scores, task_eval
-from benchmark.stats.bootstrap import Draws, percentile_interval
+from benchmark.stats.bootstrap import Draws, difference_interval, score_interval
 from benchmark.stats.trivial import at_baseline
 from benchmark.tasks.registry import get_task
 from reports.table_model import Table
@@ -78,17 +78,7 @@ class Evidence:
         configuration has no interval."""
         if self._draws is None or a not in self.rows or b not in self.rows:
             return None
-        draws = self._draws
-        per_task = {
-            t: percentile_interval(draws.full[a][t] - draws.full[b][t],
-                                   draws.resampled[a][t] - draws.resampled[b][t],
-                                   level=LEVEL, n_resamples=draws.n_resamples, seed=draws.seed)
-            for t in draws.tasks}
-        full_a, samples_a = draws.average(a)
-        full_b, samples_b = draws.average(b)
-        return percentile_interval(full_a - full_b, samples_a - samples_b, level=LEVEL,
-                                   n_resamples=draws.n_resamples, seed=draws.seed,
-                                   per_task=per_task)
+        return difference_interval(self._draws, a, b, level=LEVEL)
 
     def describe(self) -> str:
         """How the intervals were formed, for captions and footnotes."""
@@ -211,7 +201,7 @@ def gather_evidence(groups: Mapping[str, Sequence[str]], tasks: Sequence[str],
             for seed, by_task in baseline.items()}
     draws = resample_scores(configs, evals, n_resamples=n_resamples, seed=BOOTSTRAP_SEED)
     evidence._draws = draws
-    scores = {name: _score_interval(draws, name) for name in configs}
+    scores = {name: score_interval(draws, name, level=LEVEL) for name in configs}
     if baseline_tasks:
         evidence.baseline = _restrict(scores.pop(BASELINE), baseline_tasks)
     for name, interval in scores.items():
@@ -228,16 +218,6 @@ def _placeholder(configs: Mapping[str, Mapping[int, Mapping[str, np.ndarray]]],
     the first configuration's, so the baseline stays a complete configuration."""
     first = next(iter(configs.values()))
     return next(iter(first.values()))[task]
-
-
-def _score_interval(draws: Draws, name: str) -> Interval:
-    per_task = {t: percentile_interval(draws.full[name][t], draws.resampled[name][t],
-                                       level=LEVEL, n_resamples=draws.n_resamples,
-                                       seed=draws.seed)
-                for t in draws.tasks}
-    estimate, samples = draws.average(name)
-    return percentile_interval(estimate, samples, level=LEVEL, n_resamples=draws.n_resamples,
-                               seed=draws.seed, per_task=per_task)
 
 
 def _restrict(interval: Interval, tasks: Sequence[str]) -> Interval:

@@ -235,15 +235,7 @@ def bootstrap_difference(a: Predictions, b: Predictions, tasks: Mapping[str, Tas
     if name_a == name_b:
         raise BenchmarkError(f"both configurations are named {name_a!r}; give two names")
     draws = resample_scores({name_a: a, name_b: b}, tasks, n_resamples=n_resamples, seed=seed)
-    per_task = {
-        t: percentile_interval(draws.full[name_a][t] - draws.full[name_b][t],
-                               draws.resampled[name_a][t] - draws.resampled[name_b][t],
-                               level=level, n_resamples=n_resamples, seed=seed)
-        for t in draws.tasks}
-    full_a, samples_a = draws.average(name_a, average)
-    full_b, samples_b = draws.average(name_b, average)
-    return percentile_interval(full_a - full_b, samples_a - samples_b, level=level,
-                               n_resamples=n_resamples, seed=seed, per_task=per_task)
+    return difference_interval(draws, name_a, name_b, average=average, level=level)
 
 
 def bootstrap_score(config: Predictions, tasks: Mapping[str, TaskEval], *,
@@ -253,9 +245,31 @@ def bootstrap_score(config: Predictions, tasks: Mapping[str, TaskEval], *,
     """One configuration's average score (and ``per_task`` scores) with its interval."""
     _check_settings(n_resamples, level)
     draws = resample_scores({name: config}, tasks, n_resamples=n_resamples, seed=seed)
+    return score_interval(draws, name, average=average, level=level)
+
+
+def score_interval(draws: Draws, name: str, *, average: Average | None = None,
+                   level: float = 0.95) -> Interval:
+    """A configuration's average (and ``per_task``) score interval from drawn resamples."""
     per_task = {t: percentile_interval(draws.full[name][t], draws.resampled[name][t],
-                                       level=level, n_resamples=n_resamples, seed=seed)
+                                       level=level, n_resamples=draws.n_resamples,
+                                       seed=draws.seed)
                 for t in draws.tasks}
     estimate, samples = draws.average(name, average)
-    return percentile_interval(estimate, samples, level=level, n_resamples=n_resamples,
-                               seed=seed, per_task=per_task)
+    return percentile_interval(estimate, samples, level=level, n_resamples=draws.n_resamples,
+                               seed=draws.seed, per_task=per_task)
+
+
+def difference_interval(draws: Draws, a: str, b: str, *, average: Average | None = None,
+                        level: float = 0.95) -> Interval:
+    """Δ = a − b of the average (and ``per_task``) from the same drawn resamples: paired."""
+    per_task = {
+        t: percentile_interval(draws.full[a][t] - draws.full[b][t],
+                               draws.resampled[a][t] - draws.resampled[b][t],
+                               level=level, n_resamples=draws.n_resamples, seed=draws.seed)
+        for t in draws.tasks}
+    full_a, samples_a = draws.average(a, average)
+    full_b, samples_b = draws.average(b, average)
+    return percentile_interval(full_a - full_b, samples_a - samples_b, level=level,
+                               n_resamples=draws.n_resamples, seed=draws.seed,
+                               per_task=per_task)
