@@ -27,9 +27,9 @@ STARVED_LEGEND = (
 
 AT_BASELINE_MARK = "at baseline"
 AT_BASELINE_LEGEND = (
-    f"{AT_BASELINE_MARK}: the score's 95% interval does not lie above the trivial predictor's "
-    "(majority class; training mean for regression) on the same examples: the method did not "
-    "learn this task at this budget"
+    f"{AT_BASELINE_MARK}: the 95% interval of the paired gain over the trivial predictor "
+    "(majority class; training mean for regression), scored on the same resampled examples, "
+    "is not above 0: the method did not learn this task at this budget"
 )
 
 
@@ -62,7 +62,7 @@ class Cell:
     interval: Interval | None = field(default=None, compare=False)
     """The 95% bootstrap interval of the seed mean (``reports.evidence``); None without one."""
     at_baseline: bool = False
-    """The interval does not lie above the trivial predictor's (``reports.evidence``)."""
+    """The paired gain over the trivial predictor is not above 0 (``reports.evidence``)."""
 
     @property
     def n(self) -> int:
@@ -123,7 +123,7 @@ class Cell:
             parts.append(f"95% interval {self.interval_text()} (seeds and evaluation examples "
                          f"resampled)")
         if self.at_baseline:
-            parts.append("at baseline: the interval does not lie above the trivial predictor's")
+            parts.append("at baseline: the paired gain over the trivial predictor is not above 0")
         return "; ".join(p for p in parts if p)
 
     def footnote(self) -> str:

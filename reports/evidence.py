@@ -23,7 +23,7 @@ from benchmark.results.example_predictions import load_example_predictions, task
 from benchmark.results.frame import SCORE_PREFIX, ResultSet
 from benchmark.stats import DEFAULT_RESAMPLES, Interval, TaskEval, resample_scores, task_eval
 from benchmark.stats.bootstrap import Draws, difference_interval, score_interval
-from benchmark.stats.trivial import at_baseline
+from benchmark.stats.trivial import baseline_flags
 from benchmark.tasks.registry import get_task
 from reports.table_model import Table
 
@@ -39,7 +39,8 @@ SCORE_TOLERANCE = 0.05
 @dataclass(frozen=True)
 class RowEvidence:
     """A configuration's average and per-task scores with intervals, and where it is at
-    its trivial baseline (task -> True when its interval does not lie above the baseline's)."""
+    its trivial baseline (task -> True when its paired gain over the trivial predictor is
+    not above 0, ``benchmark.stats.trivial.at_baseline``)."""
 
     score: Interval
     at_baseline: Mapping[str, bool]
@@ -205,9 +206,8 @@ def gather_evidence(groups: Mapping[str, Sequence[str]], tasks: Sequence[str],
     if baseline_tasks:
         evidence.baseline = _restrict(scores.pop(BASELINE), baseline_tasks)
     for name, interval in scores.items():
-        flags = {} if evidence.baseline is None else {
-            t: at_baseline(interval.per_task[t], b)
-            for t, b in evidence.baseline.per_task.items()}
+        flags = {} if evidence.baseline is None else baseline_flags(
+            difference_interval(draws, name, BASELINE, level=LEVEL), baseline_tasks)
         evidence.rows[name] = RowEvidence(interval, flags)
     return evidence
 

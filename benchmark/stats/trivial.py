@@ -7,7 +7,7 @@ and a comparison between such methods compares noise.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -57,21 +57,25 @@ def trivial_baseline(task: TaskEval, task_type: str, train_labels: Sequence[Any]
     return replace(scored, per_task={})
 
 
-def at_baseline(method: Interval, baseline: Interval) -> bool:
-    """True when the method's interval does not lie above the baseline's: its lower end
-    is at or below the baseline interval's upper end.
+def at_baseline(gain: Interval) -> bool:
+    """True when the paired gain over the trivial predictor (method − trivial, both scored
+    on the same resampled seeds and examples) is not above 0: its interval's lower end is
+    at or below 0.
 
-    The interval, not the point score: a predictor that learned nothing but guesses
-    varies around the baseline, and half the time its point score lands above it.
+    Paired, not a point score against the baseline's interval: the trivial MCC and Pearson
+    are exactly 0 on every resample (a zero-width interval), so any positive point score
+    would count as learning, a guesser's 0.9 MCC included. And not the method's interval
+    against the baseline's: two overlapping intervals can still hide a clear paired gain,
+    because both are scored on the same examples.
     """
-    return method.low <= baseline.high
+    return gain.low <= 0
 
 
-def baseline_flags(method: Interval, baselines: Mapping[str, Interval]) -> dict[str, bool]:
-    """``at_baseline`` per task, for a method interval whose ``per_task`` has every task of
-    ``baselines``."""
-    missing = [t for t in baselines if t not in method.per_task]
+def baseline_flags(gain: Interval, tasks: Sequence[str]) -> dict[str, bool]:
+    """``at_baseline`` per task, from a paired gain interval whose ``per_task`` has every
+    one of ``tasks``."""
+    missing = [t for t in tasks if t not in gain.per_task]
     if missing:
-        raise BenchmarkError(f"the method's interval has no score for {', '.join(missing)}; "
-                             f"bootstrap it on the same tasks as the baselines")
-    return {t: at_baseline(method.per_task[t], b) for t, b in baselines.items()}
+        raise BenchmarkError(f"the gain interval has no score for {', '.join(missing)}; "
+                             f"bootstrap the method and the baselines on the same tasks")
+    return {t: at_baseline(gain.per_task[t]) for t in tasks}

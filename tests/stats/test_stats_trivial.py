@@ -9,6 +9,7 @@ from benchmark.errors import BenchmarkError
 from benchmark.stats import (
     at_baseline,
     baseline_flags,
+    bootstrap_difference,
     bootstrap_score,
     majority_class,
     make_task_eval,
@@ -52,20 +53,39 @@ def test_a_constant_prediction_has_zero_mcc_and_correlation_on_every_resample() 
         assert (interval.low, interval.high) == (0.0, 0.0)
 
 
-def test_at_baseline_uses_the_methods_interval_not_its_point_score() -> None:
+def test_at_baseline_judges_the_paired_gain_over_the_trivial_predictor() -> None:
     rng = np.random.default_rng(2)
     gold = rng.integers(0, 2, 300)
     tasks = {"cola": make_task_eval(gold, [metric_named("matthews")])}
-    baseline = trivial_baseline(tasks["cola"], "classification", gold, n_resamples=500)
+    constant = trivial_predictions("classification", gold, len(gold))
+    trivial = {s: {"cola": constant} for s in range(3)}
     guessing = {s: {"cola": rng.integers(0, 2, 300)} for s in range(3)}  # learned nothing
     learned = {s: {"cola": np.where(rng.random(300) < 0.8, gold, 1 - gold)} for s in range(3)}
-    guess_interval = bootstrap_score(guessing, tasks, n_resamples=500)
-    learned_interval = bootstrap_score(learned, tasks, n_resamples=500)
-    assert at_baseline(guess_interval.per_task["cola"], baseline)
-    assert not at_baseline(learned_interval.per_task["cola"], baseline)
-    assert baseline_flags(guess_interval, {"cola": baseline}) == {"cola": True}
-    with pytest.raises(BenchmarkError, match="same tasks as the baselines"):
-        baseline_flags(guess_interval, {"rte": baseline})
+    guess_gain = bootstrap_difference(guessing, trivial, tasks, n_resamples=500)
+    learned_gain = bootstrap_difference(learned, trivial, tasks, n_resamples=500)
+    assert at_baseline(guess_gain.per_task["cola"])
+    assert not at_baseline(learned_gain.per_task["cola"])
+    assert baseline_flags(guess_gain, ["cola"]) == {"cola": True}
+    with pytest.raises(BenchmarkError, match="same tasks"):
+        baseline_flags(guess_gain, ["rte"])
+
+
+def test_the_paired_rule_sees_a_gain_that_overlapping_intervals_hide() -> None:
+    """A method that fixes 15 of 400 majority-class errors: its interval overlaps the
+    baseline's, but the paired gain is clearly above 0."""
+    rng = np.random.default_rng(3)
+    gold = (rng.random(400) < 0.6).astype(int)
+    tasks = {"rte": make_task_eval(gold, [metric_named("accuracy")])}
+    constant = trivial_predictions("classification", gold, len(gold))
+    better = constant.copy()
+    better[np.flatnonzero(gold != constant)[:15]] = 1 - constant[0]
+    method = bootstrap_score({0: {"rte": better}}, tasks, n_resamples=1000)
+    baseline = bootstrap_score({0: {"rte": constant}}, tasks, n_resamples=1000)
+    assert method.per_task["rte"].low <= baseline.per_task["rte"].high  # intervals overlap
+    gain = bootstrap_difference({0: {"rte": better}}, {0: {"rte": constant}}, tasks,
+                                n_resamples=1000)
+    assert not at_baseline(gain.per_task["rte"])
+
 
 
 def test_empty_or_nan_training_labels_are_named() -> None:
