@@ -30,7 +30,8 @@ class Scale:
 
     def describe(self) -> str:
         """One line for captions and the claims checklist."""
-        keys = ("epochs", "max_steps", "max_train_samples", "max_eval_samples", "batch_size",
+        keys = ("epochs", "max_steps", "max_train_samples", "task_train_samples",
+                "max_eval_samples", "batch_size",
                 "max_length", "train_fraction", "precision", "model_selection", "fidelity")
         budget = ", ".join(
             f"{k}={self.budget[k]}" for k in keys if self.budget.get(k) is not None
@@ -74,6 +75,9 @@ def budget_summary(budget: dict[str, Any], learning_rate: bool = True) -> str:
             continue
         if budget.get(key) is not None:
             parts.append(fmt.format(budget[key]))
+        if key == "max_train_samples" and budget.get("task_train_samples"):
+            caps = ", ".join(f"{t} {n}" for t, n in sorted(budget["task_train_samples"].items()))
+            parts.append(f"train caps: {caps}")
     fraction = budget.get("train_fraction", 1.0)
     if fraction is not None and fraction != 1.0:
         parts.append(f"{fraction * 100:g}% data")

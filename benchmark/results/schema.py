@@ -314,6 +314,7 @@ RESULT_SCHEMA: dict[str, Any] = {
             "properties": {
                 "max_train_samples": _OPTIONAL_COUNT,
                 "max_eval_samples": _OPTIONAL_COUNT,
+                "task_train_samples": _COUNT_MAP,
                 "epochs": {"type": "number", "minimum": 0},
                 "batch_size": {"type": "integer", "minimum": 1},
                 "max_steps": {"type": ["integer", "null"], "minimum": 1},

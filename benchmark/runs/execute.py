@@ -219,7 +219,7 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
         "seed": spec.seed,
         "backbone": {"name": spec.backbone, "fingerprint": spec.inputs.backbone_weights},
         "budget": {
-            **dataclasses.asdict(spec.budget),
+            **spec.budget.as_record(),
             "epochs": cfg.epochs,
             "max_steps": cfg.max_steps,
             "batch_size": cfg.batch_size,

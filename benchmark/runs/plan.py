@@ -119,6 +119,15 @@ def check_data(settings: Settings, tasks: list[str]) -> tuple[list[str], list[tu
     return kept, sorted(reasons.items())
 
 
+def task_caps(caps: dict[str, int], tasks: list[str]) -> dict[str, int]:
+    """The per-task training caps of the run's tasks. A cap for a task the run does not
+    train is left out (a profile's CoLA cap must not stop ``--tasks sst2``), but a name
+    that is no task at all is a typo: refused."""
+    for name in caps:
+        get_task(name)  # UnknownNameError with the registered names
+    return {t: int(caps[t]) for t in tasks if t in caps}
+
+
 def plan_runs(settings: Settings) -> list[RunSpec]:
     """Expand settings into run specs; every problem is reported before training starts."""
     selected = selected_tasks(settings)  # names first: cheap, and the likeliest typo
@@ -145,7 +154,8 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
     tasks, skipped = check_data(settings, selected)
     precision, _ = resolve_precision(settings.precision)
     base_train = apply_fidelity(dataclasses.replace(settings.train, precision=precision))
-    budget = Budget(settings.max_train_samples, settings.max_eval_samples, settings.train_fraction)
+    budget = Budget(settings.max_train_samples, settings.max_eval_samples, settings.train_fraction,
+                    task_caps(settings.task_train_samples, tasks))
     data_dir = resolve_data_dir(settings.data_dir)
     specs = []
     for name, method in method_objects.items():

@@ -142,7 +142,7 @@ def prepare_tasks(
         read_counts = {"train": counts} if counts else {}
         train = subset(
             examples,
-            budget.max_train_samples,
+            budget.train_cap(task.name),
             budget.train_fraction,
             seed,
         )

@@ -74,7 +74,10 @@ RULES: dict[str, tuple[Rule, ...]] = {
 }
 """Ranges of the values a type allows but a run cannot use."""
 
-ITEM_RULES: dict[str, tuple[Rule, ...]] = {"seeds": (between(0, 2**32 - 1),)}
+ITEM_RULES: dict[str, tuple[Rule, ...]] = {
+    "seeds": (between(0, 2**32 - 1),),
+    "task_train_samples": (at_least(1),),
+}
 """Rules for each item of a list setting."""
 
 CHOICES: dict[str, tuple[str, ...]] = {"precision": ("auto", "fp32", "bf16")}
@@ -91,6 +94,7 @@ EXAMPLES: dict[str, Any] = {
     "max_steps": 1000,
     "max_train_samples": 2000,
     "max_eval_samples": 1000,
+    "task_train_samples": {"cola": 3000},
     "train_fraction": 0.1,
     "tasks": ["sst2", "mrpc"],
     "methods": ["stl", "camtl"],
@@ -165,6 +169,12 @@ def range_problem(name: str, value: Any) -> str | None:
         problem = rule(value)
         if problem:
             return f"{name} {problem}"
+    if isinstance(value, dict):
+        for key, item in value.items():
+            for rule in ITEM_RULES.get(name, ()):
+                problem = rule(item)
+                if problem:
+                    return f"{name}.{key} ({item}) {problem}"
     if isinstance(value, list):
         for position, item in enumerate(value, 1):
             for rule in ITEM_RULES.get(name, ()):

@@ -35,6 +35,7 @@ class Settings:
     skip_unavailable: bool = False
     max_train_samples: int | None = None
     max_eval_samples: int | None = None
+    task_train_samples: dict[str, int] = field(default_factory=dict)
     train_fraction: float = 1.0
     precision: str = "auto"
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -24,6 +24,21 @@ class Budget:
     max_train_samples: int | None = None
     max_eval_samples: int | None = None
     train_fraction: float = 1.0
+    task_train_samples: Mapping[str, int] = field(default_factory=dict)
+    """Per-task caps that replace ``max_train_samples`` for the tasks they name (a task that
+    needs more examples to learn at all, e.g. CoLA on a small backbone)."""
+
+    def train_cap(self, task: str) -> int | None:
+        """The training-example cap of ``task``."""
+        return self.task_train_samples.get(task, self.max_train_samples)
+
+    def as_record(self) -> dict[str, Any]:
+        """The budget as JSON values; ``task_train_samples`` only when set, so the ids of
+        runs without per-task caps are what they were before the setting existed."""
+        values = asdict(self)
+        if not values["task_train_samples"]:
+            del values["task_train_samples"]
+        return values
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,7 @@ class RunSpec:
             "backbone": self.backbone,
             "backbone_weights": self.inputs.backbone_weights,
             "train": train,
-            "budget": asdict(self.budget),
+            "budget": self.budget.as_record(),
             "sampler": self.sampler,
             "seed": self.seed,
         }
