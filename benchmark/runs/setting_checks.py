@@ -61,6 +61,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "learning_rate": (above(0),),
     "weight_decay": (at_least(0),),
     "warmup_ratio": (between(0, 1, high_open=True),),
+    "uncertainty_warmup": (between(0, 1, high_open=True),),
     "max_grad_norm": (above(0),),
     "temperature": (above(0),),
     "evaluations_per_epoch": (at_least(1),),

@@ -40,6 +40,14 @@ class TrainConfig:
     regression_scores_from: str | None = None
     """MT-Uncertainty: a task whose candidate scores regression candidates copy (the reference
     copies MRPC's onto STS-B); None uses camtl's average-task rule."""
+    uncertainty_warmup: float = 0.1
+    """MT-Uncertainty: the share of the steps (like ``warmup_ratio``) whose batch is drawn at
+    random from the candidates, unscored, before the uncertainty ranking starts. Freshly
+    initialised heads give every task a normalised entropy of ~1.0, so the ranking starts on
+    ties that the m_i/M weighting turns into winner-takes-all: without a warm-up one task can
+    hold every slot from step 1 and the others never train (measured: CoLA 0 of 320 updates
+    on the learn profile). The paper and the reference code have none: ``fidelity: reference``
+    sets 0."""
     evaluations_per_epoch: int = 1
     fused_optimizer: bool = True
     """AdamW as torch's fused kernel (CPU and CUDA): the same update rule as torch's default
@@ -76,6 +84,9 @@ class TrainConfig:
             problems.append(
                 f"model_selection must be best, best-dev or last (got {self.model_selection!r})"
             )
+        if not 0 <= self.uncertainty_warmup < 1:
+            problems.append(
+                f"uncertainty_warmup must be in [0, 1) (got {self.uncertainty_warmup})")
         if not 0 < self.selection_fraction < 1:
             problems.append(f"selection_fraction must be in (0, 1) (got {self.selection_fraction})")
         if self.evaluations_per_epoch < 1:

@@ -18,9 +18,11 @@ REFERENCE_TRAINING: Mapping[str, Any] = {
     "model_selection": "best-dev",
     "scoring_mode": "train-fp32",
     "regression_scores_from": "mrpc",
+    "uncertainty_warmup": 0.0,
 }
 """The reference code: no weight decay; per-metric maximum over dev evaluations; MT-Uncertainty
-scored in train mode (dropout on) in fp32; regression candidates copy MRPC's scores."""
+scored in train mode (dropout on) in fp32; regression candidates copy MRPC's scores; no
+random warm-up before the uncertainty ranking."""
 
 
 def apply_fidelity(cfg: TrainConfig) -> TrainConfig:

@@ -192,6 +192,7 @@ def _train(
     )
     steps_per_epoch = sampler.steps_per_epoch()
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
+    sampler.ctx.warmup_steps = int(cfg.uncertainty_warmup * total_steps)
     optimizer = _optimizer(model, cfg, accelerator.device)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(cfg.warmup_ratio * total_steps), total_steps

@@ -65,6 +65,8 @@ class SamplerContext:
     seed: int
     group_by_length: bool = True
     temperature: float = 2.0
+    warmup_steps: int = 0
+    """MT-Uncertainty: steps whose batch is a random draw from the candidates (unscored)."""
 
     @property
     def sizes(self) -> list[int]:
@@ -152,8 +154,12 @@ class MtUncertaintySampler(TaskSampler):
     """MT-Uncertainty (CA-MTL): b candidates from every task, keep the b most uncertain.
 
     One epoch is (largest task's number of batches) x T steps, as in the reference code.
-    ``last_candidates`` keeps the step's candidates for data-usage accounting.
+    ``last_candidates`` keeps the step's candidates for data-usage accounting. The first
+    ``warmup_steps`` batches are drawn at random from the candidates without scoring them
+    (``TrainConfig.uncertainty_warmup``); the candidates are drawn the same way either way.
     """
+
+    steps_drawn = 0
 
     name = "mt-uncertainty"
     mixes_tasks = True
@@ -169,8 +175,12 @@ class MtUncertaintySampler(TaskSampler):
             for task in range(len(self.streams)):
                 candidates.extend((task, i) for i in self.streams[task].take(self._batch_len(task)))
             self.last_candidates = candidates
-            scores = np.asarray(scorer(candidates))
-            keep = np.argsort(-scores, kind="stable")[: self.ctx.batch_size]
+            if self.steps_drawn < self.ctx.warmup_steps:
+                keep = self.rng.permutation(len(candidates))[: self.ctx.batch_size]
+            else:
+                scores = np.asarray(scorer(candidates))
+                keep = np.argsort(-scores, kind="stable")[: self.ctx.batch_size]
+            self.steps_drawn += 1
             yield [candidates[i] for i in sorted(keep)]
 
 

@@ -77,6 +77,33 @@ def test_mt_uncertainty_keeps_the_most_uncertain_candidates_and_mixes_tasks():
     assert any(len({t for t, _ in b}) > 1 for b in mixed)
 
 
+def test_mt_uncertainty_warmup_draws_unscored_random_batches_then_ranks():
+    ctx = _ctx(sizes=(50, 40, 30), batch=6, warmup_steps=10)
+    calls = []
+
+    def scorer(cands):
+        calls.append(len(cands))
+        return np.array([t + 0.001 * i for t, i in cands])  # task 2 always wins
+
+    batches = list(make_sampler("mt-uncertainty", ctx).epoch(scorer))
+    assert len(calls) == len(batches) - 10  # the warm-up steps are never scored
+    warm = Counter(t for b in batches[:10] for t, _ in b)
+    assert set(warm) == {0, 1, 2}  # every task trains while the heads are fresh
+    assert all(t == 2 for b in batches[10:] for t, _ in b)
+    assert all(len(b) == 6 for b in batches)
+    again = list(make_sampler("mt-uncertainty", _ctx(sizes=(50, 40, 30), batch=6,
+                                                     warmup_steps=10)).epoch(scorer))
+    assert again == batches  # seeded
+
+
+def test_reference_fidelity_has_no_uncertainty_warmup():
+    from benchmark.training.config import TrainConfig
+    from benchmark.training.fidelity import apply_fidelity
+
+    assert TrainConfig().uncertainty_warmup == 0.1
+    assert apply_fidelity(TrainConfig(fidelity="reference")).uncertainty_warmup == 0.0
+
+
 def test_mt_uncertainty_refuses_to_run_without_a_scorer():
     with pytest.raises(ValueError, match="scorer"):
         _epoch("mt-uncertainty", _ctx())
