@@ -48,6 +48,11 @@ class TrainConfig:
     hold every slot from step 1 and the others never train (measured: CoLA 0 of 320 updates
     on the learn profile). The paper and the reference code have none: ``fidelity: reference``
     sets 0."""
+    uncertainty_epoch: Literal["sum", "largest-x-tasks"] = "sum"
+    """MT-Uncertainty's epoch: ``sum`` of the tasks' batches, as every other joint sampler, so
+    methods compared at one budget take the same number of steps; ``largest-x-tasks``, the
+    reference code's (largest task's batches x T: with one task three times the others', a
+    CA-MTL epoch is 3T/(T+2) times an MTL one; ``fidelity: reference`` sets it)."""
     evaluations_per_epoch: int = 1
     fused_optimizer: bool = True
     """AdamW as torch's fused kernel (CPU and CUDA): the same update rule as torch's default

@@ -19,10 +19,12 @@ REFERENCE_TRAINING: Mapping[str, Any] = {
     "scoring_mode": "train-fp32",
     "regression_scores_from": "mrpc",
     "uncertainty_warmup": 0.0,
+    "uncertainty_epoch": "largest-x-tasks",
 }
 """The reference code: no weight decay; per-metric maximum over dev evaluations; MT-Uncertainty
 scored in train mode (dropout on) in fp32; regression candidates copy MRPC's scores; no
-random warm-up before the uncertainty ranking."""
+random warm-up before the uncertainty ranking; an MT-Uncertainty epoch of (largest task's
+batches) x T steps."""
 
 
 def apply_fidelity(cfg: TrainConfig) -> TrainConfig:

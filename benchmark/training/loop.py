@@ -188,6 +188,7 @@ def _train(
             seed=seed,
             group_by_length=cfg.group_by_length,
             temperature=cfg.temperature,
+            uncertainty_epoch=cfg.uncertainty_epoch,
         ),
     )
     steps_per_epoch = sampler.steps_per_epoch()

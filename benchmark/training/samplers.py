@@ -67,6 +67,8 @@ class SamplerContext:
     temperature: float = 2.0
     warmup_steps: int = 0
     """MT-Uncertainty: steps whose batch is a random draw from the candidates (unscored)."""
+    uncertainty_epoch: str = "sum"
+    """MT-Uncertainty: steps whose batch is a random draw from the candidates (unscored)."""
 
     @property
     def sizes(self) -> list[int]:
@@ -153,7 +155,8 @@ class TemperatureSampler(TaskSampler):
 class MtUncertaintySampler(TaskSampler):
     """MT-Uncertainty (CA-MTL): b candidates from every task, keep the b most uncertain.
 
-    One epoch is (largest task's number of batches) x T steps, as in the reference code.
+    One epoch is the sum of the tasks' batches (``uncertainty_epoch: sum``), or the reference
+    code's (largest task's number of batches) x T steps (``largest-x-tasks``).
     ``last_candidates`` keeps the step's candidates for data-usage accounting. The first
     ``warmup_steps`` batches are drawn at random from the candidates without scoring them
     (``TrainConfig.uncertainty_warmup``); the candidates are drawn the same way either way.
@@ -165,7 +168,9 @@ class MtUncertaintySampler(TaskSampler):
     mixes_tasks = True
 
     def steps_per_epoch(self) -> int:
-        return max(self.ctx.batches_per_task()) * len(self.ctx.sizes)
+        if self.ctx.uncertainty_epoch == "largest-x-tasks":
+            return max(self.ctx.batches_per_task()) * len(self.ctx.sizes)
+        return sum(self.ctx.batches_per_task())
 
     def epoch(self, scorer: Scorer | None = None) -> Iterator[Batch]:
         if scorer is None:

@@ -64,9 +64,10 @@ def test_mt_uncertainty_keeps_the_most_uncertain_candidates_and_mixes_tasks():
     sampler = make_sampler("mt-uncertainty", ctx)
     # Uncertainty: task 2 examples score highest, then task 1.
     batches = list(sampler.epoch(lambda cands: np.array([t + 0.001 * i for t, i in cands])))
-    assert (
-        len(batches) == sampler.steps_per_epoch() == 9 * 3
-    )  # ceil(50 / 6) batches of the largest task x 3 tasks
+    assert len(batches) == sampler.steps_per_epoch() == 9 + 7 + 5  # as proportional's epoch
+    reference = make_sampler("mt-uncertainty", _ctx(sizes=(50, 40, 30), batch=6,
+                                                    uncertainty_epoch="largest-x-tasks"))
+    assert reference.steps_per_epoch() == 9 * 3  # ceil(50 / 6) of the largest task x 3 tasks
     assert all(len(b) == 6 for b in batches)
     assert all(t == 2 for b in batches for t, _ in b)
     mixed = list(
