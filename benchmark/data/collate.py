@@ -48,7 +48,30 @@ def collate(items: Sequence[tuple[int, TokenizedExample]], pad_token_id: int) ->
     }
     if any(ex.word_positions is not None for _, ex in items):
         batch.update(_word_tensors(items, rows))
+    if any(ex.span_targets is not None for _, ex in items):
+        batch.update(_span_tensors(items, rows, width))
     return batch
+
+
+def _span_tensors(items: Sequence[tuple[int, TokenizedExample]], rows: list, width: int
+                  ) -> dict[str, Tensor]:
+    """Span (QA) tasks' windows: ``span_targets`` [R, 2] (start and end position, -100 on
+    other rows) and ``span_offsets`` [R, L, 2] (each token's character span in the passage,
+    -1 for question, special and padding tokens and on other rows)."""
+    targets = torch.full((len(rows), 2), -100, dtype=torch.long)
+    offsets = torch.full((len(rows), width, 2), -1, dtype=torch.long)
+    seen: dict[int, int] = {}
+    for r, (_, b, ids, _) in enumerate(rows):
+        ex = items[b][1]
+        if ex.span_targets is None or ex.span_offsets is None:
+            continue
+        k = seen.get(b, 0)
+        seen[b] = k + 1
+        targets[r] = torch.as_tensor(ex.span_targets[2 * k:2 * k + 2], dtype=torch.long)
+        before = sum(len(row) for row in ex.input_ids[:k])
+        flat = ex.span_offsets[2 * before:2 * (before + len(ids))]
+        offsets[r, : len(ids)] = torch.as_tensor(flat, dtype=torch.long).reshape(-1, 2)
+    return {"span_targets": targets, "span_offsets": offsets}
 
 
 def _word_tensors(items: Sequence[tuple[int, TokenizedExample]], rows: list) -> dict[str, Tensor]:

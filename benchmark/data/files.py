@@ -152,7 +152,10 @@ def read_rows(
         return read_jsonl(path)
     if fmt == "conll":
         return read_conll_records(path)
-    raise DataError(f"unknown file format {fmt!r} (known: tsv, csv, jsonl, conll)", str(path))
+    if fmt == "mrqa":
+        return read_mrqa_records(path)
+    raise DataError(f"unknown file format {fmt!r} (known: tsv, csv, jsonl, conll, mrqa)",
+                    str(path))
 
 
 def read_conll_records(path: Path) -> Iterator[tuple[int, Row]]:
@@ -161,3 +164,15 @@ def read_conll_records(path: Path) -> Iterator[tuple[int, Row]]:
 
     for sentence in read_conll(path):
         yield sentence.line, {"tokens": list(sentence.tokens), "tags": list(sentence.tags)}
+
+
+def read_mrqa_records(path: Path) -> Iterator[tuple[int, Row]]:
+    """One record per question of an MRQA jsonl(.gz) or SQuAD v1.1 json file (the span
+    format's layout); the number is the question's position, from 1."""
+    from benchmark.formats.qa.reader import read_qa_file
+
+    for number, ex in enumerate(read_qa_file(path).examples, 1):
+        yield number, {"qid": ex.qid, "question": ex.question, "context": ex.context,
+                       "answers": list(ex.answers),
+                       "answer_spans": [list(s) for s in ex.answer_spans],
+                       "context_id": ex.context_id}

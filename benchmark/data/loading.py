@@ -86,6 +86,19 @@ def _source(task: TaskSpec, split: str, data_dir: Path | None, allow_hub: bool
     return "missing", path
 
 
+def uses_train_fallback(task: TaskSpec, data_dir: Path | None) -> bool:
+    """Whether ``task`` trains on part of another split (``TaskSpec.train_fallback``): its
+    train file is absent, the Hub copy is off, unreachable or not offered, and the source
+    split's file is here. Planning and preparing ask this same question."""
+    fallback = task.train_fallback
+    if fallback is None:
+        return False
+    kind, _ = _source(task, "train", data_dir, hub_allowed())
+    if kind == "local" or (kind == "hub" and hub_reachable()):
+        return False
+    return _source(task, fallback.source, data_dir, False)[0] == "local"
+
+
 def _where(task: TaskSpec, split: str, path: Path | None, hub_state: str) -> str:
     places = [str(path)] if path is not None else []
     if path is None and task.local is not None and not Path(task.local.folder).is_absolute():
@@ -127,6 +140,8 @@ def missing_splits(
     for task in tasks:
         for split in splits:
             if split not in task.splits:
+                continue
+            if split == "train" and uses_train_fallback(task, data_dir):
                 continue
             kind, path = _source(task, split, data_dir, allow_hub and hub_allowed())
             if kind == "missing":
@@ -219,8 +234,13 @@ def split_fingerprint(task: TaskSpec, split: str, data_dir: Path | None) -> str:
     """What one split is read from, for the run id: ``sha256:<hex>`` of the local file,
     ``hf:<dataset>@<revision>/<split>`` for the pinned Hub copy, ``missing`` for neither.
 
-    Resolved as ``load_split`` resolves it, so the id names the data training will read.
+    Resolved as ``load_split`` resolves it, so the id names the data training will read; a
+    ``train_fallback`` train split is ``part-of:<source>:<its fingerprint>``.
     """
+    if split == "train" and uses_train_fallback(task, data_dir):
+        assert task.train_fallback is not None
+        source = task.train_fallback.source
+        return f"part-of:{source}:" + split_fingerprint(task, source, data_dir)
     kind, path = _source(task, split, data_dir, allow_hub=hub_allowed())
     if kind == "local" and path is not None:
         return "sha256:" + file_sha256(path)

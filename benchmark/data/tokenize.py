@@ -50,6 +50,11 @@ class TokenizedExample:
     """Token tasks: each word's first sub-token position in the row (-1: none)."""
     word_labels: tuple[int, ...] | None = None
     """Token tasks: each word's tag id (-100 where the word has no sub-token)."""
+    span_targets: tuple[int, ...] | None = None
+    """Span (QA) tasks: target start and end position of each row (window), 2 per row."""
+    span_offsets: tuple[int, ...] | None = None
+    """Span tasks: per row, per token, its half-open character span in the passage, 2 ints
+    per token (-1, -1 for question and special tokens)."""
 
     @property
     def length(self) -> int:
@@ -185,6 +190,11 @@ def _save(path: Path, items: Sequence[TokenizedExample]) -> None:
                                             dtype=np.int64)
         arrays["word_labels"] = np.array([t for i in items for t in i.word_labels],
                                          dtype=np.int64)
+    if items and items[0].span_targets is not None:
+        arrays["span_targets"] = np.array([p for i in items for p in i.span_targets],
+                                          dtype=np.int64)
+        arrays["span_offsets"] = np.array([p for i in items for p in i.span_offsets],
+                                          dtype=np.int64)
     if path.parent not in _CLEANED:
         remove_stale_temp_files(path.parent)
         _CLEANED.add(path.parent)
@@ -201,25 +211,34 @@ def _load(path: Path, expected: int) -> list[TokenizedExample] | None:
             labels = data["labels"].tolist()
             word_positions = data["word_positions"].tolist() if "word_positions" in data else None
             word_labels = data["word_labels"].tolist() if "word_labels" in data else None
+            span_targets = data["span_targets"].tolist() if "span_targets" in data else None
+            span_offsets = data["span_offsets"].tolist() if "span_offsets" in data else None
     except (OSError, KeyError, ValueError) as exc:
         log.warning("ignoring unreadable token cache %s: %s", path, exc)
         return None
     if len(per_example) != expected or sum(per_example) != len(lengths):
         log.warning("ignoring token cache %s: it does not match the examples", path)
         return None
-    items, offset, row, word = [], 0, 0, 0
+    items, offset, row, word, target, token = [], 0, 0, 0, 0, 0
     for n_rows, label in zip(per_example, labels, strict=True):
         row_ids, row_types = [], []
         for length in lengths[row : row + n_rows]:
             row_ids.append(ids[offset : offset + length])
             row_types.append(types[offset : offset + length])
             offset += length
+        spans: tuple[tuple[int, ...] | None, tuple[int, ...] | None] = (None, None)
+        if span_targets is not None and span_offsets is not None:  # 2 per row, 2 per token
+            tokens = 2 * sum(lengths[row : row + n_rows])
+            spans = (tuple(span_targets[target:target + 2 * n_rows]),
+                     tuple(span_offsets[token:token + tokens]))
+            target += 2 * n_rows
+            token += tokens
         row += n_rows
         if word_positions is not None and word_labels is not None:  # label = word count
             words = int(label)
             items.append(TokenizedExample(row_ids, row_types, label,
                                           tuple(word_positions[word:word + words]),
-                                          tuple(word_labels[word:word + words])))
+                                          tuple(word_labels[word:word + words]), *spans))
             word += words
             continue
         items.append(TokenizedExample(row_ids, row_types, label))

@@ -223,6 +223,33 @@ class TaskFormat:
 
     # -- the model -------------------------------------------------------------------------
 
+    def split_units(self, examples: Sequence[Example], fraction: float, seed: int
+                    ) -> tuple[list[Example], list[Example], dict[str, Any]]:
+        """(part that trains, the rest, provenance) of one split for a task's
+        ``train_fallback``: whole units (a group's examples stay together) so that nothing
+        the model trains on is scored. Shapes whose examples share more than a group (a
+        passage) override it."""
+        units: dict[object, list[int]] = {}
+        for position, example in enumerate(examples):
+            key = example.group if example.group is not None else ("row", position)
+            units.setdefault(key, []).append(position)
+        keys = list(units)
+        order = np.random.default_rng(seed).permutation(len(keys)).tolist()
+        wanted = round(fraction * len(keys))
+        chosen = {keys[k] for k in order[:wanted]}
+        picked = [(e.group if e.group is not None else ("row", p)) in chosen
+                  for p, e in enumerate(examples)]
+        train = [e for e, keep in zip(examples, picked, strict=True) if keep]
+        rest = [e for e, keep in zip(examples, picked, strict=True) if not keep]
+        return train, rest, {"kind": "split by group of one file", "train_fraction": fraction,
+                             "seed": seed, "train_examples": len(train),
+                             "eval_examples": len(rest)}
+
+    def run_settings(self, task: TaskSpec, max_length: int) -> dict[str, Any]:
+        """Settings the shape derives from the run's (QA windows from ``max_length``), for
+        the record's ``budget.format_settings``; {} when it derives none."""
+        return {}
+
     def head_kind(self, task: TaskSpec) -> str:
         """``"classes"`` (softmax over labels), ``"value"`` (regression) or ``"choice"``
         (one score per candidate row); span and token formats add their own kinds."""

@@ -34,6 +34,7 @@ BUILTIN_MODULES = (
     "benchmark.formats.multirc",
     "benchmark.formats.majority",
     "benchmark.formats.tokens",
+    "benchmark.formats.span_qa",
 )
 _NAME = re.compile(r"^[a-z][a-z0-9_.+-]*$")
 

@@ -28,7 +28,14 @@ from benchmark.results.validate import validate_record
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
 from benchmark.runs.forgetting_run import measure_run_forgetting, prepare_forgetting
 from benchmark.runs.inputs import with_inputs
-from benchmark.runs.prepare import TaskData, prepare_tasks, rows_dropped, selection_record
+from benchmark.runs.prepare import (
+    TaskData,
+    format_settings,
+    prepare_tasks,
+    rows_dropped,
+    selection_record,
+    train_sources,
+)
 from benchmark.runs.spec import RunSpec, identity_hash
 from benchmark.runs.trivial_record import trivial_baselines
 from benchmark.tasks.registry import get_task, suite_names
@@ -230,6 +237,8 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
                 d.task.name: sum(len(e.examples) for e in d.eval_sets) for d in run.data
             },
             **rows_dropped(run.data),
+            **train_sources(run.data),
+            **format_settings(run.data, cfg.max_length),
         },
         "metrics": metrics,
         "main_scores": main_scores,

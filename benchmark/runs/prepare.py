@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmark.data.examples import Example
-from benchmark.data.loading import load_split_counted
+from benchmark.data.loading import load_split_counted, uses_train_fallback
 from benchmark.data.tokenize import TokenizedExample, tokenize_examples
 from benchmark.errors import TrainingError
 from benchmark.runs.spec import Budget
@@ -48,6 +48,9 @@ class TaskData:
     """The held-out slice ``best`` selects on (None for ``best-dev`` and ``last``)."""
     read_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     """{split: what the format counted reading the whole file} (SNLI's '-' rows dropped)."""
+    train_source: dict | None = None
+    """How a ``train_fallback`` task's training part was cut from another split; None when
+    it trained on its own train split."""
 
 
 def _units(examples: Sequence[Example]) -> dict[object, list[int]]:
@@ -105,6 +108,33 @@ def rows_dropped(data: Sequence[TaskData]) -> dict:
     return {"rows_dropped": dropped} if dropped else {}
 
 
+def train_sources(data: Sequence[TaskData]) -> dict:
+    """``{"train_from_part_of": {task: provenance}}`` for the record's budget, where a task
+    trained on part of another split (its ``train_fallback``); else ``{}``."""
+    parts = {d.task.name: d.train_source for d in data if d.train_source}
+    return {"train_from_part_of": parts} if parts else {}
+
+
+def format_settings(data: Sequence[TaskData], max_length: int) -> dict:
+    """``{"format_settings": {task: settings}}`` for the record's budget: what a task's
+    format derived from the run's settings (QA windows); else ``{}``."""
+    derived = {d.task.name: d.task.task_format.run_settings(d.task, max_length) for d in data}
+    derived = {name: value for name, value in derived.items() if value}
+    return {"format_settings": derived} if derived else {}
+
+
+def fallback_parts(task: TaskSpec, data_dir: Path | None
+                   ) -> tuple[list[Example], list[Example], dict[str, int], dict]:
+    """(training part, evaluation part, read counts, provenance) of a task that trains on
+    part of another split: the format cuts it by its own unit, with the fallback's seed."""
+    fallback = task.train_fallback
+    assert fallback is not None
+    examples, counts = load_split_counted(task, fallback.source, data_dir)
+    train, rest, provenance = task.task_format.split_units(
+        examples, fallback.train_fraction, fallback.seed)
+    return train, rest, counts, {"source": fallback.source, **provenance}
+
+
 def subset(
     examples: Sequence[Example], limit: int | None, fraction: float, seed: int
 ) -> list[Example]:
@@ -138,7 +168,11 @@ def prepare_tasks(
     """
     prepared = []
     for index, task in enumerate(tasks):
-        examples, counts = load_split_counted(task, "train", data_dir)
+        held_part, provenance = None, None
+        if uses_train_fallback(task, data_dir):
+            examples, held_part, counts, provenance = fallback_parts(task, data_dir)
+        else:
+            examples, counts = load_split_counted(task, "train", data_dir)
         read_counts = {"train": counts} if counts else {}
         train = subset(
             examples,
@@ -158,10 +192,14 @@ def prepare_tasks(
         features = tokenize_examples(train, task, tokenizer, max_length, cache_dir())
         eval_sets = []
         for split in task.eval_splits:
-            examples, counts = load_split_counted(task, split, data_dir)
+            if held_part is not None and split == provenance["source"]:
+                examples, counts = held_part, {}  # what the training part left of it
+            else:
+                examples, counts = load_split_counted(task, split, data_dir)
             read_counts.update({split: counts} if counts else {})
             examples = subset(examples, budget.max_eval_samples, 1.0, EVAL_SUBSET_SEED)
             eval_features = tokenize_examples(examples, task, tokenizer, max_length, cache_dir())
             eval_sets.append(EvalSet(index, task, split, examples, eval_features))
-        prepared.append(TaskData(task, train, features, eval_sets, selection_set, read_counts))
+        prepared.append(TaskData(task, train, features, eval_sets, selection_set, read_counts,
+                                 provenance))
     return prepared

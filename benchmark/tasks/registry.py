@@ -39,6 +39,7 @@ def _ensure_builtins() -> None:
         return
     _loaded = True
     from benchmark.tasks.glue import GLUE_DIAGNOSTICS, GLUE_SUITE, GLUE_TASKS
+    from benchmark.tasks.mrqa import MRQA_TASKS
     from benchmark.tasks.ner import NER_TASKS
     from benchmark.tasks.nli import NLI_TASKS
     from benchmark.tasks.superglue import (
@@ -56,7 +57,7 @@ def _ensure_builtins() -> None:
     for spec in NLI_TASKS:
         register_task(spec)
         register_suite(spec.suite, (spec.name,))
-    for spec in NER_TASKS:
+    for spec in NER_TASKS + MRQA_TASKS:
         register_task(spec)
         register_suite(spec.suite, (spec.name,))
 

@@ -37,7 +37,7 @@ class LocalSource:
 
     folder: str
     files: dict[str, str]
-    format: Literal["tsv", "jsonl", "csv", "conll"] = "tsv"
+    format: Literal["tsv", "jsonl", "csv", "conll", "mrqa"] = "tsv"
     header: bool = True
     columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -71,6 +71,21 @@ class Submission:
     server: Literal["glue", "superglue"]
     files: dict[str, str]
     label_names: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainFallback:
+    """Where a task trains when its ``train`` file is absent: on a seeded part of another
+    split (``source``), cut by the format's unit (``TaskFormat.split_units``: a passage for
+    extractive QA), and evaluates on the rest of it. MRQA's local folder has only dev files.
+
+    ``seed`` is fixed, not the run's: every method and seed trains and evaluates on the same
+    two parts, so their scores pair. The record says that a run used it.
+    """
+
+    source: str = "dev"
+    train_fraction: float = 0.5
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +126,7 @@ class TaskSpec:
     evaluated_with: str | None = None
     display_name: str = ""
     submissions: tuple[Submission, ...] = ()
+    train_fallback: TrainFallback | None = None
 
     @property
     def task_format(self) -> TaskFormat:
@@ -147,6 +163,8 @@ class TaskSpec:
             declaration.pop(name)
         if declaration["local"] is not None:
             declaration["local"].pop("folder")
+        if declaration["train_fallback"] is None:  # older tasks keep their run ids
+            declaration.pop("train_fallback")
         blob = json.dumps(declaration, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
