@@ -17,6 +17,10 @@ OPTIMISTIC_NOTE = "selected on the reported split (optimistic)"
 """Said by every table whose runs chose their checkpoint on the split they report."""
 
 
+RECONSTRUCTED = "reconstructed task list"
+"""The label of every table and claim on a suite the paper names but does not list."""
+
+
 @dataclass(frozen=True)
 class Scale:
     """What the numbers of one table were measured at."""
@@ -43,8 +47,22 @@ class Scale:
         parts = [f"backbone {self.backbone} ({fingerprint})", f"budget: {budget}",
                  f"seeds: {seeds} ({len(self.seeds)})"]
         if self.suite is not None:
-            parts.insert(0, f"suite {self.suite}")
+            parts.insert(0, f"suite {self.suite}{self.suite_label(long=True)}")
         return "; ".join(parts)
+
+    def suite_label(self, long: bool = False) -> str:
+        """" (reconstructed task list ...)" for a suite whose list the paper does not print
+        (``24-task``, ``26-task``): what it counts and which of its tasks are missing."""
+        from benchmark.tasks.registry import composite_suite
+
+        composite = composite_suite(self.suite)
+        if composite is None or not composite.reconstructed:
+            return ""
+        if not long:
+            return f" ({RECONSTRUCTED})"
+        missing = composite.missing(self.tasks) if self.tasks else ()
+        gap = f"; missing here: {', '.join(missing)}" if missing else ""
+        return f" ({RECONSTRUCTED}: {composite.note}{gap})"
 
     @property
     def optimistic(self) -> bool:
@@ -54,7 +72,8 @@ class Scale:
     def short(self) -> str:
         """A compact form for narrow places; ``describe()`` goes in its tooltip."""
         return " · ".join(p for p in (
-            self.suite, short_backbone(self.backbone), budget_summary(self.budget, False),
+            (self.suite or "") + self.suite_label(), short_backbone(self.backbone),
+            budget_summary(self.budget, False),
             f"{len(self.seeds)} seed{'s' if len(self.seeds) != 1 else ''}",
             OPTIMISTIC_NOTE if self.optimistic else "",
         ) if p)

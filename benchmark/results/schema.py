@@ -114,6 +114,8 @@ _STARVED_TASK = {
     "properties": {
         "updates": {"type": "integer", "minimum": 0},
         "proportional_share": {"type": "number", "minimum": 0},
+        "unit": {"enum": ["examples", "steps"],
+                 "description": "examples trained (absent in older records: steps)"},
     },
 }
 

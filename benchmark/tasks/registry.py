@@ -14,12 +14,15 @@ from benchmark.errors import UnknownNameError
 from benchmark.formats.base import CLASSIFICATION_METRICS as CLASSIFICATION_METRICS
 from benchmark.formats.base import REGRESSION_METRICS as REGRESSION_METRICS
 from benchmark.formats.registry import builtin_formats, format_of
+from benchmark.tasks.composite import CompositeSuite, build_composites, read_declarations
 from benchmark.tasks.spec import TaskSpec
 
 _TASKS: dict[str, TaskSpec] = {}
 _SUITES: dict[str, tuple[str, ...]] = {}
 _DIAGNOSTICS: dict[str, tuple[str, ...]] = {}
 _BUILTIN_SUITES = ("glue", "superglue", "glue+superglue", "scitail", "snli", "wnut17")
+_COMPOSITES: dict[str, CompositeSuite] = {}
+"""The suites of ``suites.yaml`` (``mrqa``, ``24-task``, ``26-task``), also built in."""
 _loaded = False
 
 _NAME = re.compile(r"^[a-z][a-z0-9_.+-]*$")
@@ -60,6 +63,9 @@ def _ensure_builtins() -> None:
     for spec in NER_TASKS + MRQA_TASKS:
         register_task(spec)
         register_suite(spec.suite, (spec.name,))
+    for composite in build_composites(read_declarations(), get_suite, get_suite_diagnostics):
+        register_suite(composite.name, composite.tasks, composite.diagnostics)
+        _COMPOSITES[composite.name] = composite
 
 
 def validate_task(spec: TaskSpec) -> None:
@@ -108,13 +114,21 @@ def register_task(spec: TaskSpec, *, replace: bool = False) -> None:
 
 def register_suite(name: str, tasks: tuple[str, ...], diagnostics: tuple[str, ...] = ()) -> None:
     """Add or replace a suite; every task must be registered (built-in suites are fixed)."""
-    if name in _SUITES and name in _BUILTIN_SUITES and _loaded and _SUITES[name] != tasks:
+    built_in = name in _BUILTIN_SUITES or name in _COMPOSITES
+    if name in _SUITES and built_in and _loaded and _SUITES[name] != tasks:
         raise ValueError(f"suite {name!r} is built in and cannot be changed")
     for task in tasks + diagnostics:
         if task not in _TASKS:
             raise UnknownNameError("task", task, _TASKS)
     _SUITES[name] = tuple(tasks)
     _DIAGNOSTICS[name] = tuple(diagnostics)
+
+
+def composite_suite(name: str | None) -> CompositeSuite | None:
+    """The declaration of a composite suite (``24-task``: its parts and counting rule);
+    None for other suites and for names that are not suites."""
+    _ensure_builtins()
+    return _COMPOSITES.get(name or "")
 
 
 def get_task(name: str) -> TaskSpec:

@@ -204,6 +204,8 @@ def _train(
     names = [t.name for t in model.tasks]
     usage = DataUsage(names, [len(d) for d in train_sets])
     task_steps: list[list[int]] = [[] for _ in names]
+    task_rows = [0] * len(names)
+    """Examples of each task in batches that received an optimizer step."""
     scorer = (
         UncertaintyScorer(
             model, train_sets, pad_token_id, cfg.precision,
@@ -252,6 +254,8 @@ def _train(
             usage.record_update(batch_items)
             for task in {t for t, _ in batch_items}:
                 task_steps[task].append(step)
+            for task, _ in batch_items:
+                task_rows[task] += 1
             running_loss += loss.item()
             loss_count += 1
             bar.update(1)
@@ -290,8 +294,7 @@ def _train(
                         }
             mark = time.perf_counter()
     bar.close()
-    starved = _warn_starved(names, usage.available, [len(s) for s in task_steps], step,
-                            sampler_name)
+    starved = _warn_starved(names, usage.available, task_rows, step, sampler_name)
     if best_state is not None and selector.step != step:
         model.load_state_dict(best_state, strict=False)  # frozen weights never changed
     assert selector.step >= 0
@@ -313,19 +316,20 @@ def _train(
 
 
 def _warn_starved(
-    names: Sequence[str], available: Sequence[int], updates: Sequence[int], steps: int,
+    names: Sequence[str], available: Sequence[int], trained: Sequence[int], steps: int,
     sampler_name: str,
-) -> dict[str, dict[str, float | int]]:
+) -> dict[str, dict[str, float | int | str]]:
     """``starved_tasks`` of this run, each said in the log: its scores barely reflect training."""
-    starved = starved_tasks(names, available, updates, steps)
+    starved = starved_tasks(names, available, trained, sum(trained))
     way_out = "raise --max-steps or --epochs"
     if sampler_name != "proportional":
         way_out += ", or use --sampler proportional"
     for name, entry in starved.items():
         log.warning(
-            "task %s received %d of %d updates (proportional share %.1f): starved by the %s "
-            "sampler, so its scores say little about the method; %s",
-            name, entry["updates"], steps, entry["proportional_share"], sampler_name, way_out,
+            "task %s was trained on %d of the %d examples of %d steps (proportional share "
+            "%.1f): starved by the %s sampler, so its scores say little about the method; %s",
+            name, entry["updates"], sum(trained), steps, entry["proportional_share"],
+            sampler_name, way_out,
         )
     return starved
 

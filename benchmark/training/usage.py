@@ -67,24 +67,28 @@ STARVED_FRACTION = 0.1
 
 
 def starved_tasks(
-    task_names: Sequence[str], available: Sequence[int], updates: Sequence[int], steps: int
-) -> dict[str, dict[str, float | int]]:
-    """Tasks a joint run barely trained: ``{task: {"updates": k, "proportional_share": s}}``.
+    task_names: Sequence[str], available: Sequence[int], trained: Sequence[int], total: int
+) -> dict[str, dict[str, float | int | str]]:
+    """Tasks a joint run barely trained: ``{task: {"updates": k, "proportional_share": s,
+    "unit": "examples"}}``.
 
-    ``updates`` per task: optimizer steps whose batch held at least one of its examples.
-    Its proportional share is ``steps * n_i / sum(n)`` (``n_i`` = available training
+    ``trained`` per task: its examples in batches that received an optimizer step (repeats
+    counted), of ``total`` such examples in all. Counting examples, not steps, matters for
+    mixed batches: a task with one row in every batch is in every step yet barely trained.
+    Its proportional share is ``total * n_i / sum(n)`` (``n_i`` = available training
     examples), what a proportional sampler would give it; a task is starved when it got
     none, or fewer than ``STARVED_FRACTION`` of that share. A run of one task trains it
     on every step, so it is never starved.
     """
-    total = sum(available)
-    if len(task_names) < 2 or total == 0 or steps == 0:
+    sizes = sum(available)
+    if len(task_names) < 2 or sizes == 0 or total == 0:
         return {}
-    starved: dict[str, dict[str, float | int]] = {}
-    for name, size, count in zip(task_names, available, updates, strict=True):
-        share = steps * size / total
+    starved: dict[str, dict[str, float | int | str]] = {}
+    for name, size, count in zip(task_names, available, trained, strict=True):
+        share = total * size / sizes
         if count == 0 or count < STARVED_FRACTION * share:
-            starved[name] = {"updates": int(count), "proportional_share": round(share, 4)}
+            starved[name] = {"updates": int(count), "proportional_share": round(share, 4),
+                             "unit": "examples"}
     return starved
 
 

@@ -5,6 +5,9 @@
    batch and length: the pretrained MiniLM at length 64 and a randomly initialised
    BERT-base-sized config at length 128, in fp32 and in bf16 autocast, for a single-task
    batch and for a batch mixing 8 tasks. Target: CA-MTL <= 0.90x the plain step.
+   A span-task batch (extractive QA: every position's state, a start/end head) against
+   ``BertForQuestionAnswering`` fully fine-tuned, MiniLM at length 128: CA-MTL then computes
+   its top layer at all positions. Target: <= 0.90x as well.
 2. MT-Uncertainty scoring of 8 x 32 real GLUE dev candidates (int8, inference mode,
    length-sorted chunks) against one CA-MTL fp32 training step on the 32 it selects.
    Target: <= 1.5x; the int8 ranking must agree with the fp32 ranking.
@@ -29,7 +32,7 @@ from pathlib import Path
 import pytest
 import torch
 from speed_tools import busy_load, check_at_most, interleaved, paired_ratio, record, rounds
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertConfig, BertForQuestionAnswering, BertForSequenceClassification
 from transformers.utils import logging as hf_logging
 
 from camtl import (
@@ -184,6 +187,50 @@ def test_training_step_vs_plain_fine_tuning(
     load = busy_load()
     record(benchmark, speed_report, f"step {name}-{setup.length} {precision}", times, ratios)
     check_at_most(ratios, {"single/plain": STEP_TARGET, "mixed/plain": STEP_TARGET}, load)
+
+
+SPAN_LENGTH = 128
+
+
+def test_span_batch_step_vs_plain_question_answering(benchmark, speed_report):
+    """A QA window batch: CA-MTL's encoder with every position's states and a 2-output
+    token head (start, end), against BertForQuestionAnswering, both with their loss."""
+    torch.manual_seed(0)
+    hf_logging.set_verbosity_error()
+    source = resolve_backbone("all-MiniLM-L6-v2")
+    plain = BertForQuestionAnswering.from_pretrained(source).train()
+    encoder = CaMtlEncoder.from_backbone(source, CaMtlConfig(num_tasks=2,
+                                                             max_length=SPAN_LENGTH)).train()
+    head = torch.nn.Linear(encoder.backbone_config.hidden_size, 2)
+    plain_optimizer = torch.optim.AdamW(plain.parameters(), lr=2e-5)
+    camtl_params = [p for p in encoder.parameters() if p.requires_grad] + list(head.parameters())
+    camtl_optimizer = torch.optim.AdamW(camtl_params, lr=2e-5)
+    ids = torch.randint(1000, 30000, (BATCH, SPAN_LENGTH))
+    mask, types = torch.ones_like(ids), (torch.arange(SPAN_LENGTH) >= 24).long().expand_as(ids)
+    starts = torch.randint(24, SPAN_LENGTH - 8, (BATCH,))
+    ends = starts + torch.randint(0, 8, (BATCH,))
+    task_ids = torch.ones(BATCH, dtype=torch.long)
+
+    def plain_step() -> None:
+        plain(input_ids=ids, attention_mask=mask, token_type_ids=types,
+              start_positions=starts, end_positions=ends).loss.backward()
+        plain_optimizer.step()
+        plain_optimizer.zero_grad(set_to_none=True)
+
+    def camtl_step() -> None:
+        states = encoder.encode(ids, mask, types, task_ids, output_sequence=True).sequence
+        logits = head(states)
+        loss = (torch.nn.functional.cross_entropy(logits[..., 0], starts)
+                + torch.nn.functional.cross_entropy(logits[..., 1], ends)) / 2
+        loss.backward()
+        camtl_optimizer.step()
+        camtl_optimizer.zero_grad(set_to_none=True)
+
+    times = interleaved(benchmark, {"plain": plain_step, "span": camtl_step}, rounds(5), 1)
+    ratios = {"span/plain": paired_ratio(times, "span", "plain")}
+    load = busy_load()
+    record(benchmark, speed_report, f"step minilm-{SPAN_LENGTH} span fp32", times, ratios)
+    check_at_most(ratios, {"span/plain": STEP_TARGET}, load)
 
 
 # ---------------------------------------------------------------- MT-Uncertainty scoring

@@ -176,3 +176,27 @@ def test_parameter_share_is_exact_at_the_papers_scale(make_record, value, backbo
     [m] = {r.claim.key: r for r in check_claims(
         paper_tables(build_result_set([record]).frame))}["params-5.6"].measurements
     assert m.verdict == verdict and ("exact" in m.note or "--random-config" in m.note)
+
+
+def test_a_24_task_run_on_a_subset_says_what_its_verdict_rests_on(
+        tmp_path, make_record, with_predictions, write_records):
+    """RTE is GLUE's and SuperGLUE's: in the 24-task count it counts under both, so rte and
+    sst2 are 3 of the 24; the claim names the reconstruction and every missing task."""
+    records = [r for method, accuracy in (("stl", 0.75), ("mtl", 0.76), ("camtl", 0.9))
+               for r in _runs(make_record, with_predictions, method, accuracy,
+                              suite="24-task")]
+    results, _ = _check(tmp_path, write_records, records)
+    [m] = results["24-task"].measurements
+    assert m.verdict == "supported", m.note
+    assert "reconstructed task list (24-task): rests on 3 of 24 tasks" in m.note
+    assert "missing: cola, mrpc" in m.note and "wnut17" in m.note and "squad" in m.note
+    assert "reconstructed task list" in m.scale
+    assert results["large-26"].measurements[0].verdict == "not measured"
+
+
+def test_a_glue_run_does_not_speak_to_the_24_task_claim(tmp_path, make_record,
+                                                        with_predictions, write_records):
+    records = [r for method, accuracy in (("stl", 0.75), ("mtl", 0.76), ("camtl", 0.9))
+               for r in _runs(make_record, with_predictions, method, accuracy)]
+    results, _ = _check(tmp_path, write_records, records)
+    assert results["24-task"].measurements[0].verdict == "not measured"

@@ -71,3 +71,27 @@ def test_register_refuses_duplicates_and_bad_declarations(monkeypatch) -> None:
         register_task(dataclasses.replace(get_task("cb"), name="cb2", metrics=("f1",)))
     register_task(dataclasses.replace(rte, name="rte_copy"))
     assert get_task("rte_copy").labels == rte.labels
+
+
+def test_the_composite_suites_are_declared_as_data_and_counted_by_benchmark() -> None:
+    from benchmark.tasks.registry import composite_suite, get_suite, get_suite_diagnostics
+
+    assert get_suite("mrqa") == ("squad", "newsqa", "triviaqa", "searchqa", "hotpotqa",
+                                 "naturalquestions")
+    tasks24, tasks26 = get_suite("24-task"), get_suite("26-task")
+    assert len(tasks24) == 23 and tasks24.count("rte") == 1  # trained once
+    assert set(tasks26) - set(tasks24) == {"scitail", "snli"}
+    assert composite_suite("24-task").counted_tasks(tasks24) == 24
+    assert composite_suite("26-task").counted_tasks(tasks26) == 26
+    assert composite_suite("24-task").counted_tasks(["rte", "cola"]) == 3
+    assert composite_suite("24-task").reconstructed and not composite_suite("mrqa").reconstructed
+    assert get_suite_diagnostics("26-task") == ("ax", "axb", "axg")
+    assert composite_suite("glue") is None
+
+
+def test_a_malformed_suite_declaration_is_refused() -> None:
+    from benchmark.tasks.composite import build_composites
+
+    with pytest.raises(ValueError, match="give tasks or include"):
+        build_composites({"x": {"tasks": ["rte"], "include": ["glue"]}}, lambda s: (),
+                         lambda s: ())

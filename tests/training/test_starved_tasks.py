@@ -19,36 +19,42 @@ from reports.exports import to_latex, to_markdown
 from reports.tables import comparison_tables
 
 
-def _updates(sampler_name: str, sizes: list[int], steps: int) -> list[int]:
-    """Steps whose batch held at least one example of each task, from a real sampler."""
+def _trained(sampler_name: str, sizes: list[int], steps: int) -> list[int]:
+    """Each task's examples in ``steps`` batches of a real sampler."""
     sampler = make_sampler(sampler_name, SamplerContext(
         lengths=[[12] * n for n in sizes], batch_size=4, seed=3))
     counts = [0] * len(sizes)
     batches = iter(sampler.epoch(None))
     for _ in range(steps):
-        for task in {t for t, _ in next(batches)}:
+        for task, _ in next(batches):
             counts[task] += 1
     return counts
 
 
 def test_sequential_schedule_cut_short_starves_the_second_task():
-    updates = _updates("sequential", [32, 32], 2)
-    assert updates == [2, 0]
-    assert starved_tasks(["rte", "stsb"], [32, 32], updates, 2) == {
-        "stsb": {"updates": 0, "proportional_share": 1.0}}
+    trained = _trained("sequential", [32, 32], 2)
+    assert trained == [8, 0]
+    assert starved_tasks(["rte", "stsb"], [32, 32], trained, 8) == {
+        "stsb": {"updates": 0, "proportional_share": 4.0, "unit": "examples"}}
 
 
 def test_proportional_schedule_starves_no_one():
-    updates = _updates("proportional", [40, 200], 30)
-    assert sum(updates) == 30 and min(updates) > 0
-    assert starved_tasks(["a", "b"], [40, 200], updates, 30) == {}
+    trained = _trained("proportional", [40, 200], 30)
+    assert sum(trained) == 120 and min(trained) > 0
+    assert starved_tasks(["a", "b"], [40, 200], trained, 120) == {}
 
 
 def test_a_tenth_of_the_share_is_the_line():
-    # shares 14 and 126 of 140 steps: 1 update of 14 is starved, 2 are not
+    # shares 14 and 126 of 140 examples: 1 example of 14 is starved, 2 are not
     assert starved_tasks(["small", "big"], [10, 90], [1, 139], 140) == {
-        "small": {"updates": 1, "proportional_share": 14.0}}
+        "small": {"updates": 1, "proportional_share": 14.0, "unit": "examples"}}
     assert starved_tasks(["small", "big"], [10, 90], [2, 138], 140) == {}
+
+
+def test_a_task_in_every_mixed_batch_with_one_row_is_starved():
+    """What steps would miss: in every one of 100 batches of 32, but 1 row each."""
+    assert starved_tasks(["cola", "rte"], [500, 500], [100, 3100], 3200) == {
+        "cola": {"updates": 100, "proportional_share": 1600.0, "unit": "examples"}}
 
 
 def test_one_task_is_never_starved():
@@ -87,9 +93,9 @@ def test_the_run_warns_and_records_the_starved_task(starved_run):
     record, _, log = starved_run
     assert record["training"]["task_schedule"] == {"rte": [[1, 2]], "stsb": []}
     assert record["training"]["starved_tasks"] == {
-        "stsb": {"updates": 0, "proportional_share": 1.0}}
-    assert "task stsb received 0 of 2 updates (proportional share 1.0): starved by the " \
-           "sequential sampler" in log
+        "stsb": {"updates": 0, "proportional_share": 4.0, "unit": "examples"}}
+    assert "task stsb was trained on 0 of the 8 examples of 2 steps (proportional share " \
+           "4.0): starved by the sequential sampler" in log
     assert "task rte" not in log
 
 
