@@ -150,12 +150,19 @@ def example_outputs(
     return scores, example_ids
 
 
-def multitask_loss(logits: Tensor, batch: dict[str, Tensor], tasks: Sequence[TaskSpec]) -> Tensor:
-    """Mean over the tasks present in the batch of each task's own loss (its format's)."""
-    losses = []
+def task_losses(logits: Tensor, batch: dict[str, Tensor], tasks: Sequence[TaskSpec]
+                ) -> dict[int, tuple[Tensor, int]]:
+    """{task index: (its own loss (its format's), its examples)} for the tasks in the batch."""
+    losses = {}
     for index in torch.unique(batch["example_task"]).tolist():
         task = tasks[index]
         fmt = format_of(task)
         outputs, example_ids = fmt.example_outputs(logits, batch, task, index)
-        losses.append(fmt.loss(task, outputs, fmt.batch_labels(batch, example_ids)))
-    return torch.stack(losses).mean()
+        losses[index] = (fmt.loss(task, outputs, fmt.batch_labels(batch, example_ids)),
+                         int(example_ids.numel()))
+    return losses
+
+
+def multitask_loss(logits: Tensor, batch: dict[str, Tensor], tasks: Sequence[TaskSpec]) -> Tensor:
+    """Mean over the tasks present in the batch of each task's own loss (its format's)."""
+    return torch.stack([loss for loss, _ in task_losses(logits, batch, tasks).values()]).mean()

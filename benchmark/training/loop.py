@@ -37,7 +37,8 @@ from benchmark.training.evaluate import (
     evaluate,
     evaluate_with_predictions,
 )
-from benchmark.training.heads import MultiTaskModel, multitask_loss
+from benchmark.training.heads import MultiTaskModel, multitask_loss, task_losses
+from benchmark.training.length_groups import group_loss, length_groups
 from benchmark.training.samplers import SamplerContext, make_sampler
 from benchmark.training.selection import CheckpointSelector, slice_scores
 from benchmark.training.timing import PhaseTimes
@@ -236,16 +237,13 @@ def _train(
             else:
                 usage.record_seen(batch_items)
             items = [(task, train_sets[task][index]) for task, index in batch_items]
-            batch = {k: v.to(accelerator.device) for k, v in collate(items, pad_token_id).items()}
-            with autocast_for(cfg.precision, accelerator.device):  # this run's precision
-                loss = multitask_loss(model(batch).float(), batch, model.tasks)  # fp32 losses
+            loss = _forward_backward(model, items, pad_token_id, cfg.precision, accelerator)
             if not torch.isfinite(loss):
                 tasks_in_batch = sorted({names[t] for t, _ in batch_items})
                 raise TrainingError(
                     f"the loss became {loss.item()} at step {step + 1} (tasks {tasks_in_batch}); "
                     "lower --learning-rate, use --precision fp32, or check the labels"
                 )
-            accelerator.backward(loss)
             accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
             optimizer.step()
             scheduler.step()
@@ -313,6 +311,33 @@ def _train(
         starved_tasks=starved,
         timing=times.as_record(),
     )
+
+
+def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, precision: str,
+                      accelerator: Accelerator) -> torch.Tensor:
+    """The step's loss, its gradients accumulated: one pass, or one per length group of a
+    batch whose rows differ much in length (``length_groups``: the same gradient). A
+    non-finite loss is returned before any backward pass, so nothing is applied."""
+    groups = length_groups(items)
+    if len(groups) == 1:
+        batch = {k: v.to(accelerator.device) for k, v in collate(items, pad_token_id).items()}
+        with autocast_for(precision, accelerator.device):  # this run's precision
+            loss = multitask_loss(model(batch).float(), batch, model.tasks)  # fp32 losses
+        if torch.isfinite(loss):
+            accelerator.backward(loss)
+        return loss
+    batch_tasks = [task for task, _ in items]
+    total = torch.zeros(())
+    for group in groups:
+        part = [items[i] for i in group]
+        batch = {k: v.to(accelerator.device) for k, v in collate(part, pad_token_id).items()}
+        with autocast_for(precision, accelerator.device):
+            loss = group_loss(task_losses(model(batch).float(), batch, model.tasks), batch_tasks)
+        if not torch.isfinite(loss):
+            return loss  # the caller raises; the optimizer never steps on these gradients
+        accelerator.backward(loss)
+        total = total + loss.detach().cpu()
+    return total
 
 
 def _warn_starved(

@@ -4,6 +4,8 @@
   uniform task sampling) with dynamic length-grouped padding, dynamic padding alone, and
   every batch padded to 128 tokens (target: length-grouped >= 2x the examples/s of pad-128);
 - fp32 vs bf16 autocast training steps (the evidence behind ``--precision auto``);
+- CA-MTL steps on batches mixing five GLUE tasks, one padded pass vs the loop's length groups
+  (target: groups <= 0.85x; measured 0.40x with bf16 on a 2-core avx512_bf16 machine);
 - tokenizing 20,000 SST-2 examples from the cache vs from scratch (the cache's saving);
 - the smoke profile of every registered method end to end (target: <= 10 minutes).
 
@@ -173,3 +175,56 @@ def test_smoke_profile_of_every_method(benchmark, data_dir, tmp_path, speed_repo
     line = f"smoke profile: {len(methods)} methods, {len(records)} records, {wall:.0f}s"
     speed_report.append(line)
     check_at_most({"wall_s": wall}, {"wall_s": SMOKE_LIMIT_S}, busy_load())
+
+
+MIXED_TASKS = ("cola", "sst2", "mrpc", "stsb", "rte")
+GROUPS_TARGET = 0.85  # length-grouped step seconds / one padded batch's, on mixed batches
+
+
+def test_mixed_batch_step_by_length_groups(benchmark, data_dir, minilm_tokenizer, speed_report):
+    """CA-MTL steps on batches that mix the five GLUE tasks at random (as MT-Uncertainty's
+    picks do): one padded pass against the loop's length groups (the same gradient,
+    tests/training/test_length_groups.py)."""
+    from accelerate import Accelerator
+
+    from benchmark.methods.registry import get_method
+    from benchmark.training.length_groups import length_groups
+    from benchmark.training.loop import _forward_backward
+
+    tasks = [get_task(t) for t in MIXED_TASKS]
+    pool = [(index, feature) for index, task in enumerate(tasks)
+            for feature in tokenize_examples(load_split(task, "train", data_dir)[:200], task,
+                                             minilm_tokenizer, 128, None)]
+    generator = torch.Generator().manual_seed(0)
+    batches = [[pool[i] for i in torch.randperm(len(pool), generator=generator)[:32].tolist()]
+               for _ in range(4)]
+    method = get_method("camtl")
+    torch.manual_seed(0)
+    model = MultiTaskModel(method.build_encoder(DEFAULT_BACKBONE, tasks,
+                                                method.resolve_options({}), 128), tasks).train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+    precision = "bf16" if cpu_supports_bf16() else "fp32"
+    accelerator = Accelerator(cpu=True)
+    pad = minilm_tokenizer.pad_token_id
+
+    def one_pass() -> None:
+        for items in batches:
+            batch = collate(items, pad)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                loss = multitask_loss(model(batch).float(), batch, model.tasks)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+    def grouped() -> None:
+        for items in batches:
+            _forward_backward(model, items, pad, precision, accelerator)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+
+    split = sum(len(length_groups(items)) > 1 for items in batches)
+    times = interleaved(benchmark, {"one": one_pass, "groups": grouped}, rounds(3), warmup=1)
+    ratio = {"groups/one": paired_ratio(times, "groups", "one")}
+    record(benchmark, speed_report,
+           f"{precision} CA-MTL mixed steps ({split}/{len(batches)} split)", times, ratio)
+    check_at_most(ratio, {"groups/one": GROUPS_TARGET}, busy_load())
