@@ -17,11 +17,13 @@ from torch import Tensor
 from transformers import AutoTokenizer, BertConfig, BertModel
 
 from benchmark.data.collate import collate
-from benchmark.data.loading import load_split
+from benchmark.data.examples import Example
+from benchmark.data.loading import load_split, uses_train_fallback
 from benchmark.data.tokenize import tokenize_examples
 from benchmark.errors import BenchmarkError
 from benchmark.methods.interface import Method
 from benchmark.methods.registry import get_method
+from benchmark.runs.prepare import fallback_parts
 from benchmark.tasks.registry import get_task
 from benchmark.tasks.spec import TaskSpec
 from camtl.backbones import DEFAULT_BACKBONE, resolve_backbone
@@ -85,19 +87,33 @@ def build_tiny_backbone(folder: Path) -> str:
     return str(folder)
 
 
-def mixed_batch(tasks: tuple[TaskSpec, ...], tokenizer, max_length: int) -> dict[str, Tensor]:
+def training_examples(task: TaskSpec, data_dir: Path) -> list[Example]:
+    """The task's training examples as a run would read them (a span task without its train
+    file: the training part of its dev file)."""
+    if uses_train_fallback(task, data_dir):
+        return fallback_parts(task, data_dir)[0]
+    return load_split(task, "train", data_dir, allow_hub=False)
+
+
+def mixed_batch(tasks: tuple[TaskSpec, ...], tokenizer, max_length: int,
+                data_dir: Path = DATA_DIR) -> dict[str, Tensor]:
     """Rows of every task interleaved (task 0, task 1, task 0, ...): one batch, mixed tasks."""
     per_task = []
     for index, task in enumerate(tasks):
-        examples = load_split(task, "train", DATA_DIR, allow_hub=False)[:ROWS_PER_TASK]
+        examples = training_examples(task, data_dir)[:ROWS_PER_TASK]
         features = tokenize_examples(examples, task, tokenizer, max_length, None)
         per_task.append([(index, feature) for feature in features])
     items = [item for group in zip(*per_task, strict=True) for item in group]
     return collate(items, tokenizer.pad_token_id)
 
 
-def build_context(workdir: Path, backbone: str | None = None) -> ConformanceContext:
-    """The battery's inputs, with a tiny random BERT in ``workdir`` unless ``backbone`` is given."""
+def build_context(workdir: Path, backbone: str | None = None,
+                  task_names: tuple[str, ...] = TASK_NAMES,
+                  data_dir: Path = DATA_DIR) -> ConformanceContext:
+    """The battery's inputs, with a tiny random BERT in ``workdir`` unless ``backbone`` is given.
+
+    ``task_names`` and ``data_dir`` put other task shapes under the same rules (the tests run
+    them on SQuAD and WNUT 2017 from the shared data: span and token heads)."""
     workdir = Path(workdir)
     if backbone is None:
         folder = workdir / "tiny-bert"
@@ -111,12 +127,12 @@ def build_context(workdir: Path, backbone: str | None = None) -> ConformanceCont
             "a local BERT checkpoint folder, or leave --backbone out to check on a tiny random "
             "BERT."
         ) from exc
-    tasks = tuple(get_task(name) for name in TASK_NAMES)
+    tasks = tuple(get_task(name) for name in task_names)
     return ConformanceContext(
         backbone=backbone,
-        data_dir=DATA_DIR,
+        data_dir=Path(data_dir),
         workdir=workdir,
         tasks=tasks,
-        batch=mixed_batch(tasks, tokenizer, MAX_LENGTH),
+        batch=mixed_batch(tasks, tokenizer, MAX_LENGTH, Path(data_dir)),
         pad_token_id=tokenizer.pad_token_id,
     )

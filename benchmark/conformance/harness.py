@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmark.conformance.context import TASK_NAMES, ConformanceContext
+from benchmark.conformance.context import ConformanceContext
 from benchmark.conformance.rule import ConformanceFailure
 from benchmark.methods.registry import method_provenance
 from benchmark.results.validate import record_problems
@@ -25,7 +25,7 @@ def run_spec(name: str, ctx: ConformanceContext) -> RunSpec:
         method=name,
         method_options=options,
         suite="custom",
-        tasks=TASK_NAMES,
+        tasks=tuple(t.name for t in ctx.tasks),
         seed=SEED,
         backbone=ctx.backbone,
         sampler=method.default_sampler if method.joint else "sequential",
@@ -54,7 +54,7 @@ def runs_through_the_harness(name: str, ctx: ConformanceContext) -> None:
     for key, value in expected.items():
         if record.get(key) != value:
             raise ConformanceFailure(f"record {key} is {record.get(key)!r}, expected {value!r}")
-    missing = [t for t in TASK_NAMES if record["main_scores"].get(t) is None]
+    missing = [t.name for t in ctx.tasks if record["main_scores"].get(t.name) is None]
     if missing:
         raise ConformanceFailure(f"no main score for {', '.join(missing)}")
     if record["training"]["steps"] < 1 or record["parameters"]["trainable"] < 1:

@@ -77,6 +77,13 @@ class MultiTaskModel(nn.Module):
                       [t.num_outputs if k else 1 for t, k in zip(self.tasks, token, strict=True)])
             if any(token) else None
         )
+        for head, reads_tokens in zip(self.heads.heads, token, strict=True):
+            if reads_tokens:  # its pooled head is never read: not trained, not counted
+                head.requires_grad_(False)
+        if self.token_heads is not None:
+            for head, reads_tokens in zip(self.token_heads.heads, token, strict=True):
+                if not reads_tokens:  # the token-head slot of a pooled task, likewise
+                    head.requires_grad_(False)
 
     def encode(self, batch: dict[str, Tensor], all_positions: bool = False) -> EncoderOutput:
         """The encoder's token states and pooled vectors for ``batch``.

@@ -51,6 +51,14 @@ def conformance_context(tmp_path_factory: pytest.TempPathFactory) -> Conformance
 
 
 @pytest.fixture(scope="session")
+def shapes_context(tmp_path_factory: pytest.TempPathFactory, data_dir) -> ConformanceContext:
+    """The same battery on a span task and a token task: SQuAD (trained on part of its dev
+    passages) and WNUT 2017, from the shared data."""
+    return build_context(tmp_path_factory.mktemp("conformance-shapes"),
+                         task_names=("squad", "wnut17"), data_dir=data_dir)
+
+
+@pytest.fixture(scope="session")
 def broken_plugin_path(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A PYTHONPATH value under which the broken methods are registered (for subprocesses)."""
     folder = write_dist_info(tmp_path_factory.mktemp("broken-plugin"), "camtl-bench-broken",

@@ -29,3 +29,12 @@ def test_method_loads(method):
 def test_method_follows_rule(method, rule, conformance_context):
     result = run_rule(rule, method, conformance_context)
     assert result.status == "PASS", f"{method}: {result.line()}"
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+@pytest.mark.parametrize("method", METHODS)
+def test_method_follows_rule_on_span_and_token_tasks(method, rule, shapes_context):
+    assert {t.name for t in shapes_context.tasks} == {"squad", "wnut17"}
+    assert "word_positions" in shapes_context.batch and "span_targets" in shapes_context.batch
+    result = run_rule(rule, method, shapes_context)
+    assert result.status == "PASS", f"{method}: {result.line()}"
