@@ -126,5 +126,5 @@ def test_the_cli_finds_the_plugin_and_without_it_names_the_known_formats(
     missing = subprocess.run(command, env=base, capture_output=True, text=True, timeout=300)
     assert missing.returncode == 2
     assert "field 'reader': unknown task format 'consensus'" in missing.stderr
-    known = "axg, conll_tags, copa, fields, majority, multirc, record, wic, wsc"
+    known = "axg, conll_tags, copa, fields, majority, mrqa_span, multirc, record, wic, wsc"
     assert f"Known task formats: {known}" in missing.stderr

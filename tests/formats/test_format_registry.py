@@ -38,7 +38,7 @@ SHAPES = {  # task -> (format, head kind): one of each shape the harness has
 
 def test_every_builtin_task_names_a_registered_format() -> None:
     assert set(builtin_formats()) == {"fields", "axg", "wic", "wsc", "copa", "record", "multirc",
-                                     "majority", "conll_tags"}
+                                     "majority", "conll_tags", "mrqa_span"}
     for name in task_names():
         task = get_task(name)
         assert task.task_format is get_format(task.reader)
@@ -85,7 +85,7 @@ def test_a_user_task_naming_an_unknown_format_exits_2(tmp_path, capsys) -> None:
     err = capsys.readouterr().err
     assert code == 2
     assert f"{declared}:3: task 'mine': field 'reader': unknown task format 'spans'" in err
-    known = "axg, conll_tags, copa, fields, majority, multirc, record, wic, wsc"
+    known = "axg, conll_tags, copa, fields, majority, mrqa_span, multirc, record, wic, wsc"
     assert f"Known task formats: {known}" in err
 
 
@@ -148,7 +148,8 @@ def test_model_hooks_agree_with_the_shared_heads_loss_and_entropy() -> None:
     scores, _ = copa.example_outputs(logits, batch, tasks[2], 2)
     assert [copa.decode(tasks[2], row) for row in scores] == [0, 1]  # 2.0 > -1.0; 0.5 < 1.5
     assert tasks[1].task_format.decode(tasks[1], logits[1, 0]) == pytest.approx(0.7)
-    assert [n for n in builtin_formats() if get_format(n).token_states] == ["conll_tags"]
+    assert [n for n in builtin_formats() if get_format(n).token_states] == ["conll_tags",
+                                                                             "mrqa_span"]
 
 
 def test_a_user_task_in_copa_layout_reads_as_copa_does(tmp_path, data_dir, monkeypatch) -> None:
