@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from benchmark.tasks.registry import composite_suite
 from reports.cells import Cell, Column
 
 OPTIMISTIC_NOTE = "selected on the reported split (optimistic)"
@@ -53,8 +54,6 @@ class Scale:
     def suite_label(self, long: bool = False) -> str:
         """" (reconstructed task list ...)" for a suite whose list the paper does not print
         (``24-task``, ``26-task``): what it counts and which of its tasks are missing."""
-        from benchmark.tasks.registry import composite_suite
-
         composite = composite_suite(self.suite)
         if composite is None or not composite.reconstructed:
             return ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,3 +39,13 @@ class Example:
     @property
     def has_label(self) -> bool:
         return self.label is not None
+
+
+def example_units(examples: Sequence[Example]) -> dict[object, list[int]]:
+    """Positions per unit: a group (a MultiRC question's answers) or a lone example. Subsets,
+    held-out slices and split cuts take whole units, so no group is split between parts."""
+    units: dict[object, list[int]] = {}
+    for position, example in enumerate(examples):
+        key = example.group if example.group is not None else ("row", position)
+        units.setdefault(key, []).append(position)
+    return units

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from benchmark.data.examples import Example
+from benchmark.data.examples import Example, example_units
 from benchmark.data.readers import RowContext
 
 if TYPE_CHECKING:
@@ -229,18 +229,11 @@ class TaskFormat:
         ``train_fallback``: whole units (a group's examples stay together) so that nothing
         the model trains on is scored. Shapes whose examples share more than a group (a
         passage) override it."""
-        units: dict[object, list[int]] = {}
-        for position, example in enumerate(examples):
-            key = example.group if example.group is not None else ("row", position)
-            units.setdefault(key, []).append(position)
-        keys = list(units)
-        order = np.random.default_rng(seed).permutation(len(keys)).tolist()
-        wanted = round(fraction * len(keys))
-        chosen = {keys[k] for k in order[:wanted]}
-        picked = [(e.group if e.group is not None else ("row", p)) in chosen
-                  for p, e in enumerate(examples)]
-        train = [e for e, keep in zip(examples, picked, strict=True) if keep]
-        rest = [e for e, keep in zip(examples, picked, strict=True) if not keep]
+        units = list(example_units(examples).values())
+        order = np.random.default_rng(seed).permutation(len(units)).tolist()
+        chosen = {p for k in order[:round(fraction * len(units))] for p in units[k]}
+        train = [e for p, e in enumerate(examples) if p in chosen]
+        rest = [e for p, e in enumerate(examples) if p not in chosen]
         return train, rest, {"kind": "split by group of one file", "train_fraction": fraction,
                              "seed": seed, "train_examples": len(train),
                              "eval_examples": len(rest)}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.data.examples import Example
+from benchmark.data.examples import Example, example_units
 from benchmark.data.loading import load_split_counted, uses_train_fallback
 from benchmark.data.tokenize import TokenizedExample, tokenize_examples
 from benchmark.errors import TrainingError
@@ -53,20 +53,11 @@ class TaskData:
     it trained on its own train split."""
 
 
-def _units(examples: Sequence[Example]) -> dict[object, list[int]]:
-    """Positions per unit: a group (a MultiRC question's answers) or a lone example."""
-    units: dict[object, list[int]] = {}
-    for position, example in enumerate(examples):
-        key = example.group if example.group is not None else ("row", position)
-        units.setdefault(key, []).append(position)
-    return units
-
-
 def hold_out(
     examples: Sequence[Example], fraction: float, seed: int, task: str
 ) -> tuple[list[Example], list[Example]]:
     """``(train, held_out)``: a seeded slice of whole units, disjoint from what trains."""
-    units = _units(examples)
+    units = example_units(examples)
     keys = list(units)
     wanted = min(max(math.ceil(fraction * len(keys)), SELECTION_MIN), SELECTION_MAX)
     wanted = min(wanted, len(keys) // 2)
@@ -139,7 +130,7 @@ def subset(
     examples: Sequence[Example], limit: int | None, fraction: float, seed: int
 ) -> list[Example]:
     """A seeded subset that keeps grouped examples (MultiRC questions) together."""
-    units = _units(examples)
+    units = example_units(examples)
     keys = list(units)
     wanted = math.ceil(fraction * len(keys))
     if limit is not None:

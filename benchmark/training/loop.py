@@ -317,24 +317,20 @@ def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, pre
                       accelerator: Accelerator) -> torch.Tensor:
     """The step's loss, its gradients accumulated: one pass, or one per length group of a
     batch whose rows differ much in length (``length_groups``: the same gradient). A
-    non-finite loss is returned before any backward pass, so nothing is applied."""
+    non-finite loss is returned before its backward pass, and the caller then raises, so the
+    optimizer never steps on those gradients."""
     groups = length_groups(items)
-    if len(groups) == 1:
-        batch = {k: v.to(accelerator.device) for k, v in collate(items, pad_token_id).items()}
-        with autocast_for(precision, accelerator.device):  # this run's precision
-            loss = multitask_loss(model(batch).float(), batch, model.tasks)  # fp32 losses
-        if torch.isfinite(loss):
-            accelerator.backward(loss)
-        return loss
     batch_tasks = [task for task, _ in items]
     total = torch.zeros(())
     for group in groups:
-        part = [items[i] for i in group]
+        part = items if len(groups) == 1 else [items[i] for i in group]
         batch = {k: v.to(accelerator.device) for k, v in collate(part, pad_token_id).items()}
-        with autocast_for(precision, accelerator.device):
-            loss = group_loss(task_losses(model(batch).float(), batch, model.tasks), batch_tasks)
+        with autocast_for(precision, accelerator.device):  # this run's precision
+            logits = model(batch).float()  # fp32 losses
+            loss = (multitask_loss(logits, batch, model.tasks) if len(groups) == 1 else
+                    group_loss(task_losses(logits, batch, model.tasks), batch_tasks))
         if not torch.isfinite(loss):
-            return loss  # the caller raises; the optimizer never steps on these gradients
+            return loss
         accelerator.backward(loss)
         total = total + loss.detach().cpu()
     return total

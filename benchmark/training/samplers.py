@@ -68,7 +68,8 @@ class SamplerContext:
     warmup_steps: int = 0
     """MT-Uncertainty: steps whose batch is a random draw from the candidates (unscored)."""
     uncertainty_epoch: str = "sum"
-    """MT-Uncertainty: steps whose batch is a random draw from the candidates (unscored)."""
+    """MT-Uncertainty: an epoch is the sum of the tasks' batches (``sum``) or the reference
+    code's largest task's batches x T (``largest-x-tasks``)."""
 
     @property
     def sizes(self) -> list[int]:
