@@ -237,7 +237,8 @@ def _create_exclusively(path: Path, data: bytes) -> bool:
     return True
 
 
-def _writer_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists here (someone else's counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -267,7 +268,7 @@ def is_stale_temp_file(path: Path, now: float | None = None,
     match = _TEMP_NAME.match(name)
     if match is None or match["host"] != _HOST:
         return False
-    return not _writer_alive(int(match["pid"]))
+    return not process_alive(int(match["pid"]))
 
 
 def remove_stale_temp_files(folder: str | Path, max_age_s: float = STALE_AFTER_S) -> list[Path]:

@@ -129,6 +129,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"for this long is a dead worker's and is taken over (default {DEFAULT_TIMEOUT_S:.0f}; "
         "heartbeats every fifth of it)",
     )
+    run.add_argument(
+        "--state-every-minutes",
+        type=float,
+        metavar="M",
+        help="save a resumable training state every M minutes of training (default 10): a "
+        "killed or preempted run started again resumes from it (docs/cluster.md)",
+    )
+    run.add_argument("--state-every-steps", type=int, metavar="N",
+                     help="... and/or every N optimizer steps")
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument(
         "--predict-test",
@@ -295,12 +304,18 @@ class _Sweep:
             return False
 
     def _train(self, number: int, spec: RunSpec) -> None:
-        from benchmark.runs.execute import execute_run  # heavy imports only when training
+        from benchmark.runs.execute import execute_run, run_states  # heavy: only to train
 
         settings = self.settings
         reason = None if settings.overwrite else self.earlier.retrain_reason(spec)
         if reason:
             log.info("[%d/%d] %s: %s", number, self.total, spec.label(), reason)
+        states = run_states(self.output, spec)
+        if settings.overwrite:
+            states.remove()  # redo means from the first step
+        elif states.exists():
+            log.info("[%d/%d] %s: resuming from the training state saved in %s", number,
+                     self.total, spec.label(), states.folder)
         log.info("[%d/%d] %s (run %s)", number, self.total, spec.label(), spec.run_id)
         record = execute_run(spec, settings.data_dir, self.output, settings.predict_test)
         self.trained += 1

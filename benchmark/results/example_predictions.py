@@ -118,7 +118,8 @@ def _column(values: list[Any]) -> np.ndarray:
     return out
 
 
-def _decode(data: bytes, path: Path) -> list[SplitPredictions]:
+def decode(data: bytes, path: Path) -> list[SplitPredictions]:
+    """The splits ``encode`` wrote (``path``: where the bytes came from, for errors)."""
     try:
         text = gzip.decompress(data).decode("utf-8")
     except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
@@ -178,7 +179,7 @@ def load_example_predictions(
         raise BenchmarkError(f"{path}: sha256 {digest[:12]}… is not the {entry['sha256'][:12]}… "
                              f"record {run_id} wrote; the file was changed or truncated after "
                              f"the run: {_WAY_OUT}")
-    splits = _decode(data, path)
+    splits = decode(data, path)
     rows = sum(len(s) for s in splits)
     if rows != entry["rows"]:
         raise BenchmarkError(f"{path}: {rows} rows, but record {run_id} says {entry['rows']}; "

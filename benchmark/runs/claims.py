@@ -10,9 +10,11 @@ the run stops cleanly (an error, Ctrl-C). A worker that finds a claim skips the 
 A worker killed without cleanup (SIGKILL, out of memory, a dead node) leaves its claim.
 It is *stale* once its heartbeat is older than the larger of the finder's timeout and the
 owner's (recorded in the claim, so a worker started with a short timeout cannot take the
-run of a live worker that heartbeats slowly). A stale claim is taken over without the
-claim file ever leaving its place (so a worker arriving meanwhile never finds the run
-unclaimed):
+run of a live worker that heartbeats slowly), or at once when its owner ran on this machine
+(same boot and pid namespace, recorded as ``process_space``) and its pid is gone: a run
+restarted after a SIGKILL on one machine resumes without waiting for the timeout. A stale
+claim is taken over without the claim file ever leaving its place (so a worker arriving
+meanwhile never finds the run unclaimed):
 
 1. read the claim's bytes and judge them stale;
 2. create the lock ``<run_id>.claim.taking-<hash of those bytes>`` exclusively: of the
@@ -28,13 +30,14 @@ trained twice, never with a torn record (records are written atomically). Heartb
 compare wall clocks across hosts: the timeout must exceed the clock skew between them and
 the longest pause of a live worker (a suspended laptop, a stalled network filesystem).
 
-The periodic training state of a resumable run (issue 14, item 3) belongs beside the claim,
-``<results>/.claims/<run_id>.state``.
+The periodic training state of a run sits beside its claim, ``<results>/.claims/<run_id>.state/``
+(benchmark/training/train_state.py): whoever takes the run over resumes from it.
 """
 
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import logging
@@ -53,6 +56,7 @@ from benchmark.atomic import (
     FileWriteError,
     atomic_create_bytes,
     atomic_write_bytes,
+    process_alive,
     remove_stale_temp_files,
 )
 from benchmark.errors import BenchmarkError
@@ -87,6 +91,18 @@ def check_timeout(value: float) -> float:
     return float(value)
 
 
+@functools.cache
+def process_space() -> str | None:
+    """This machine's boot and pid namespace (Linux), within which a pid names one process;
+    None where that cannot be told (then only heartbeats judge a claim)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{boot}:{namespace}"
+
+
 def _iso(epoch: float) -> str:
     return datetime.datetime.fromtimestamp(epoch).astimezone().isoformat(timespec="seconds")
 
@@ -103,6 +119,8 @@ class ClaimInfo:
     started: float | None
     heartbeat: float
     timeout_s: float | None
+    process_space: str | None = None
+    """Where the owner's pid means something (``process_space()``); None: unknown."""
 
     @property
     def holder(self) -> str:
@@ -113,8 +131,16 @@ class ClaimInfo:
         return (time.time() if now is None else now) - self.heartbeat
 
     def is_stale(self, timeout_s: float, now: float | None = None) -> bool:
-        """No heartbeat for longer than the larger of ``timeout_s`` and the owner's."""
-        return self.age(now) > max(timeout_s, self.timeout_s or 0.0)
+        """No heartbeat for longer than the larger of ``timeout_s`` and the owner's, or an
+        owner known dead: a process of this very machine and pid namespace that is gone
+        (killed, out of memory), so a run restarted after a SIGKILL resumes at once."""
+        return self.age(now) > max(timeout_s, self.timeout_s or 0.0) or self.owner_died_here()
+
+    def owner_died_here(self) -> bool:
+        """The owner ran in this process space and its pid is no longer alive. (A reused pid
+        looks alive: the claim then waits for its timeout, which is safe.)"""
+        return (self.process_space is not None and self.pid is not None
+                and self.process_space == process_space() and not process_alive(self.pid))
 
     def describe(self, now: float | None = None) -> str:
         since = _iso(self.started) if self.started is not None else "an unknown time"
@@ -150,6 +176,7 @@ def read_claim(path: Path) -> ClaimInfo | None:
             float(data["started"]),
             float(data["heartbeat"]),
             float(data["timeout_s"]),
+            str(data["process_space"]) if data.get("process_space") else None,
         )
     except (ValueError, KeyError, TypeError):
         return ClaimInfo(path, raw, None, None, None, None, mtime, None)
@@ -258,6 +285,7 @@ class Claims:
             "owner": uuid.uuid4().hex,
             "host": self.host,
             "pid": self.pid,
+            "process_space": process_space(),
             "started": now,
             "started_at": _iso(now),
             "heartbeat": now,
@@ -303,14 +331,11 @@ class Claims:
                 return Busy(current)
             found = current
             if self._take_over(current, mine):
-                log.warning(
-                    "run %s: took over the claim of %s (no heartbeat for %.0f s, timeout %.0f s): "
-                    "that worker is taken for dead",
-                    run_id,
-                    current.holder,
-                    current.age(),
-                    max(self.timeout_s, current.timeout_s or 0.0),
-                )
+                why = ("its process is gone from this machine" if current.owner_died_here()
+                       else f"no heartbeat for {current.age():.0f} s, timeout "
+                            f"{max(self.timeout_s, current.timeout_s or 0.0):.0f} s")
+                log.warning("run %s: took over the claim of %s (%s): that worker is taken for "
+                            "dead", run_id, current.holder, why)
                 return HeldClaim(self, run_id, data, current)
         current = read_claim(path) or found
         if current is None:  # pragma: no cover - created and released five times meanwhile

@@ -25,6 +25,7 @@ from benchmark.results.manifest import build_manifest
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.store import record_path, write_record_atomically
 from benchmark.results.validate import validate_record
+from benchmark.runs.claims import claims_folder
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
 from benchmark.runs.forgetting_run import measure_run_forgetting, prepare_forgetting
 from benchmark.runs.inputs import with_inputs
@@ -45,6 +46,7 @@ from benchmark.training.evaluate import EvalSet
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.loop import TrainOutcome, train_and_evaluate
 from benchmark.training.timing import PhaseTimes
+from benchmark.training.train_state import PartState, RunStates, SavePolicy
 from benchmark.training.usage import merge_usage
 from camtl.backbones import resolve_backbone
 
@@ -57,9 +59,15 @@ def _peak_memory_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def run_states(output: Path, spec: RunSpec) -> RunStates:
+    """Where ``spec``'s resumable training states live: beside its claim."""
+    return RunStates(claims_folder(Path(output)) / f"{spec.run_id}.state", spec.run_id,
+                     SavePolicy(spec.train.state_every_steps, spec.train.state_every_minutes))
+
+
 def _train_group(
     spec: RunSpec, method, data: list[TaskData], cfg: TrainConfig, pad_id: int,
-    times: PhaseTimes,
+    times: PhaseTimes, state: PartState,
 ) -> tuple[MultiTaskModel, TrainOutcome]:
     tasks = [d.task for d in data]
     with times.phase("load_s"):
@@ -81,7 +89,7 @@ def _train_group(
     ]
     outcome = train_and_evaluate(
         model, [d.train_features for d in data], eval_sets, cfg, spec.sampler, spec.seed, pad_id,
-        selection_sets, method,
+        selection_sets, method, state,
     )
     times.merge(outcome.timing)
     return model, outcome
@@ -129,6 +137,7 @@ def execute_run(
     record = build_record(spec, get_method(spec.method), run)
     example_predictions.write(output, record["run_id"], run.predictions_file)  # before the record
     write_record_atomically(record_path(Path(output), record["run_id"]), record)
+    run_states(output, spec).remove()  # the record holds everything they did
     return record
 
 
@@ -157,7 +166,12 @@ def train_run(
         probe = prepare_forgetting(cfg, spec.backbone, tokenizer, root)
     torch.manual_seed(spec.seed)
     groups = [data] if method.joint else [[d] for d in data]
-    trained = [_train_group(spec, method, group, cfg, pad_id, times) for group in groups]
+    states = run_states(output, spec)
+    trained = [
+        _train_group(spec, method, group, cfg, pad_id, times,
+                     states.part(index, tuple(d.task.name for d in group)))
+        for index, group in enumerate(groups)
+    ]
     models = [m for m, _ in trained]
     diagnostics = diagnostic_tasks(spec.suite, spec.tasks)
     diagnostic_predictions: list[SplitPredictions] = []

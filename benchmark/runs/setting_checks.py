@@ -65,6 +65,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "max_grad_norm": (above(0),),
     "temperature": (above(0),),
     "evaluations_per_epoch": (at_least(1),),
+    "state_every_minutes": (above(0),),
+    "state_every_steps": (at_least(1),),
     "selection_fraction": (between(0, 1, low_open=True, high_open=True),),
     "regression_scores_from": (non_empty,),
     "train_fraction": (between(0, 1, low_open=True),),

@@ -16,6 +16,10 @@ IDENTITY_PARTS = (
 )
 """The named parts of a run's identity; a changed part is what a retrain's log names."""
 
+NOT_IDENTITY = ("progress", "state_every_minutes", "state_every_steps")
+"""Training settings that do not change what a run computes (progress bars, how often its
+resumable state is saved): a run with other values is the same run, with the same id."""
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -77,14 +81,15 @@ class RunSpec:
     inputs: RunInputs | None = None
 
     def identity(self) -> dict[str, Any]:
-        """The parts that define the run, as plain JSON values (progress bars excluded)."""
+        """The parts that define the run, as plain JSON values (``NOT_IDENTITY`` excluded)."""
         if self.inputs is None:
             raise ValueError(
                 f"run spec {self.label()} has no input fingerprints; "
                 "pass it through benchmark.runs.inputs.with_inputs first"
             )
         train = asdict(self.train)
-        train.pop("progress", None)
+        for name in NOT_IDENTITY:
+            train.pop(name, None)
         provenance = self.inputs.method_provenance
         identity = {
             "method": self.method,

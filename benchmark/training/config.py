@@ -62,6 +62,12 @@ class TrainConfig:
     group_by_length: bool = True
     temperature: float = 2.0
     progress: bool = True
+    state_every_minutes: float | None = 10.0
+    """Save a resumable training state every this many minutes of training (None: not by
+    time), so a killed run resumes where it was (benchmark/training/train_state.py). Not
+    part of the run's identity: saving does not change what the run computes."""
+    state_every_steps: int | None = None
+    """... and/or every this many optimizer steps (None: not by steps)."""
     forgetting: bool = True
     """Measure after training how much of the pretrained encoder's ability remains (STS-B
     zero-shot, masked-LM loss, CKA; the record's ``forgetting``, docs/results.md). Seconds
@@ -94,6 +100,12 @@ class TrainConfig:
                 f"uncertainty_warmup must be in [0, 1) (got {self.uncertainty_warmup})")
         if not 0 < self.selection_fraction < 1:
             problems.append(f"selection_fraction must be in (0, 1) (got {self.selection_fraction})")
+        if self.state_every_minutes is not None and not self.state_every_minutes > 0:
+            problems.append(
+                f"state_every_minutes must be > 0 or null (got {self.state_every_minutes})")
+        if self.state_every_steps is not None and self.state_every_steps < 1:
+            problems.append(
+                f"state_every_steps must be >= 1 or null (got {self.state_every_steps})")
         if self.evaluations_per_epoch < 1:
             problems.append("evaluations_per_epoch must be >= 1")
         if problems:

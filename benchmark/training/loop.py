@@ -17,6 +17,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from accelerate import Accelerator
@@ -26,9 +27,10 @@ from transformers import get_linear_schedule_with_warmup
 from benchmark import interruption
 from benchmark.data.collate import collate
 from benchmark.data.tokenize import TokenizedExample
-from benchmark.errors import TrainingError
+from benchmark.errors import BenchmarkError, TrainingError
 from benchmark.methods.interface import Method
 from benchmark.metrics import main_score
+from benchmark.results import example_predictions
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import (
@@ -39,9 +41,18 @@ from benchmark.training.evaluate import (
 )
 from benchmark.training.heads import MultiTaskModel, multitask_loss, task_losses
 from benchmark.training.length_groups import group_loss, length_groups
-from benchmark.training.samplers import SamplerContext, make_sampler
+from benchmark.training.progress import LoopProgress
+from benchmark.training.samplers import SamplerContext, TaskSampler, make_sampler
 from benchmark.training.selection import CheckpointSelector, slice_scores
-from benchmark.training.timing import PhaseTimes
+from benchmark.training.train_state import (
+    PartState,
+    SavePolicy,
+    TrainStateError,
+    random_state,
+    set_random_state,
+    trainable_weights,
+    weights_or_error,
+)
 from benchmark.training.uncertainty import UncertaintyScorer
 from benchmark.training.usage import DataUsage, run_length_encode, starved_tasks
 
@@ -68,6 +79,19 @@ class TrainOutcome:
     timing: dict[str, float] = field(default_factory=dict)
     """Seconds per phase: ``train_s`` (steps), ``score_s`` (choosing batches: MT-Uncertainty
     scoring), ``eval_s`` (dev evaluations), ``selection_s`` (held-out slice evaluations)."""
+
+    def as_state(self) -> dict:
+        """Plain values for a finished part's training state (predictions encoded)."""
+        fields = dict(self.__dict__)
+        fields["example_predictions"] = example_predictions.encode(self.example_predictions).data
+        return fields
+
+    @classmethod
+    def from_state(cls, fields: dict, where: Path) -> TrainOutcome:
+        values = dict(fields)
+        values["example_predictions"] = example_predictions.decode(
+            values["example_predictions"], where)
+        return cls(**values)
 
 
 FUSED_DEVICES = ("cpu", "cuda")
@@ -137,11 +161,14 @@ def train_and_evaluate(
     pad_token_id: int,
     selection_sets: Sequence[EvalSet] = (),
     method: Method | None = None,
+    state: PartState | None = None,
 ) -> TrainOutcome:
     """Train ``model`` on ``train_sets`` (one per task, in model.tasks order) and evaluate.
 
     ``selection_sets``: the held-out slices ``model_selection="best"`` selects on;
-    ``method``: whose ``candidate_scoring`` hook runs MT-Uncertainty scoring (None: the default).
+    ``method``: whose ``candidate_scoring`` hook runs MT-Uncertainty scoring (None: the default);
+    ``state``: where this training's resumable state is saved (``cfg.state_every_*``) and
+    resumed from when one is there.
     """
     if cfg.model_selection == "best" and not selection_sets:
         raise TrainingError(
@@ -159,7 +186,7 @@ def train_and_evaluate(
     try:
         return _train(
             accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed, pad_token_id,
-            selection_sets, method,
+            selection_sets, method, state,
         )
     finally:
         accelerator.free_memory()  # it outlives the run: let go of this run's model and optimizer
@@ -176,9 +203,13 @@ def _train(
     pad_token_id: int,
     selection_sets: Sequence[EvalSet],
     method: Method | None = None,
+    state: PartState | None = None,
 ) -> TrainOutcome:
-    """The run itself, on the process's ``accelerator``."""
+    """The run itself, on the process's ``accelerator``; resumed from ``state`` if saved."""
     started = time.perf_counter()
+    saved = state.load() if state is not None else None
+    if saved is not None and saved["finished"]:
+        return _finished_part(model, state, saved)
     _set_determinism(cfg.deterministic)
     torch.manual_seed(seed)
     sampler = make_sampler(
@@ -203,10 +234,6 @@ def _train(
     eval_every = max(1, steps_per_epoch // cfg.evaluations_per_epoch)
     eval_points = set(range(eval_every, total_steps + 1, eval_every)) | {total_steps}
     names = [t.name for t in model.tasks]
-    usage = DataUsage(names, [len(d) for d in train_sets])
-    task_steps: list[list[int]] = [[] for _ in names]
-    task_rows = [0] * len(names)
-    """Examples of each task in batches that received an optimizer step."""
     scorer = (
         UncertaintyScorer(
             model, train_sets, pad_token_id, cfg.precision,
@@ -216,101 +243,159 @@ def _train(
         if sampler.mixes_tasks
         else None
     )
-
-    history: list[dict] = []
-    selector = CheckpointSelector(cfg.model_selection, model.tasks)
-    best_state: dict[str, torch.Tensor] | None = None
-    selected_predictions: list[SplitPredictions] = []
-    running_loss, loss_count, step = 0.0, 0, 0
-    times = PhaseTimes()
+    progress = LoopProgress.start(DataUsage(names, [len(d) for d in train_sets]),
+                                  CheckpointSelector(cfg.model_selection, model.tasks))
+    if saved is not None:
+        _resume(state, saved, model, optimizer, scheduler, sampler, progress, total_steps)
+    policy = SavePolicy(cfg.state_every_steps, cfg.state_every_minutes)
+    last_saved = time.monotonic()
+    times = progress.times
     mark = time.perf_counter()  # the gap until the sampler yields a batch is its scoring
-    bar = tqdm(total=total_steps, desc=f"train {'+'.join(names)}", disable=not cfg.progress)
+    bar = tqdm(total=total_steps, initial=progress.step, desc=f"train {'+'.join(names)}",
+               disable=not cfg.progress)
     model.train()
-    while step < total_steps:
+    while progress.step < total_steps:
         for batch_items in sampler.epoch(scorer):
             step_started = time.perf_counter()
             times.add("score_s", step_started - mark)
-            if step >= total_steps:
+            if progress.step >= total_steps:
                 break
             if scorer is not None:
-                usage.record_seen(sampler.last_candidates)
+                progress.usage.record_seen(sampler.last_candidates)
             else:
-                usage.record_seen(batch_items)
+                progress.usage.record_seen(batch_items)
             items = [(task, train_sets[task][index]) for task, index in batch_items]
             loss = _forward_backward(model, items, pad_token_id, cfg.precision, accelerator)
             if not torch.isfinite(loss):
                 tasks_in_batch = sorted({names[t] for t, _ in batch_items})
                 raise TrainingError(
-                    f"the loss became {loss.item()} at step {step + 1} (tasks {tasks_in_batch}); "
-                    "lower --learning-rate, use --precision fp32, or check the labels"
+                    f"the loss became {loss.item()} at step {progress.step + 1} (tasks "
+                    f"{tasks_in_batch}); lower --learning-rate, use --precision fp32, or check "
+                    "the labels"
                 )
             accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-            step += 1
-            usage.record_update(batch_items)
-            for task in {t for t, _ in batch_items}:
-                task_steps[task].append(step)
-            for task, _ in batch_items:
-                task_rows[task] += 1
-            running_loss += loss.item()
-            loss_count += 1
+            progress.record_step(batch_items, loss.item())
             bar.update(1)
-            interruption.after_step()
             times.add("train_s", time.perf_counter() - step_started)
-            if step in eval_points:
-                with times.phase("eval_s"):
-                    metrics, predictions = evaluate_with_predictions(
-                        model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
-                    )
-                scores = {t: main_score(_task(model, t), m) for t, m in metrics.items()}
-                entry = {
-                    "step": step,
-                    "epoch": round(step / steps_per_epoch, 4),
-                    "train_loss": running_loss / max(1, loss_count),
-                    "main_scores": scores,
-                }
-                selection_scores = None
-                if cfg.model_selection == "best":
-                    with times.phase("selection_s"):
-                        selection_scores = slice_scores(model.tasks, evaluate(
-                            model, selection_sets, cfg.eval_batch_size, pad_token_id,
-                            cfg.precision,
-                        ))  # fmt: skip
-                    entry["selection_scores"] = selection_scores
-                history.append(entry)
-                running_loss, loss_count = 0.0, 0
-                log.info("step %d: %s", step, _format_scores(scores))
-                if selector.consider(step, metrics, scores, selection_scores):
-                    selected_predictions = predictions
-                    if cfg.model_selection != "last":
-                        best_state = {
-                            n: p.detach().clone()
-                            for n, p in model.named_parameters()
-                            if p.requires_grad
-                        }
+            if progress.step in eval_points:
+                _evaluate_step(model, eval_sets, selection_sets, cfg, pad_token_id,
+                               steps_per_epoch, progress)
+            if state is not None and progress.step < total_steps and policy.due(
+                    progress.step, last_saved):
+                with times.phase("state_s"):
+                    state.save(_state_contents(model, optimizer, scheduler, sampler, progress,
+                                               time.perf_counter() - started))
+                last_saved = time.monotonic()
+            interruption.after_step()
             mark = time.perf_counter()
     bar.close()
-    starved = _warn_starved(names, usage.available, task_rows, step, sampler_name)
-    if best_state is not None and selector.step != step:
-        model.load_state_dict(best_state, strict=False)  # frozen weights never changed
+    step = progress.step
+    starved = _warn_starved(names, progress.usage.available, progress.task_rows, step,
+                            sampler_name)
+    selector = progress.selector
+    if progress.best_state is not None and selector.step != step:
+        model.load_state_dict(progress.best_state, strict=False)  # frozen weights never changed
     assert selector.step >= 0
-    return TrainOutcome(
+    outcome = TrainOutcome(
         metrics=selector.metrics,
         main_scores=selector.scores,
         selected_step=selector.step,
         steps=step,
-        history=history,
-        task_schedule={n: run_length_encode(s) for n, s in zip(names, task_steps, strict=True)},
-        data_usage=usage.as_record(),
-        wall_time_s=time.perf_counter() - started,
+        history=progress.history,
+        task_schedule={n: run_length_encode(s)
+                       for n, s in zip(names, progress.task_steps, strict=True)},
+        data_usage=progress.usage.as_record(),
+        wall_time_s=progress.earlier_wall_s + time.perf_counter() - started,
         scoring_precision=scorer.precision if scorer is not None else None,
         regression_rule=scorer.regression_rule if scorer is not None else None,
-        example_predictions=selected_predictions,
+        example_predictions=progress.selected_predictions,
         starved_tasks=starved,
         timing=times.as_record(),
     )
+    if state is not None:
+        with times.phase("state_s"):
+            state.save({"finished": True, "outcome": outcome.as_state(),
+                        "weights": trainable_weights(model), "random": random_state()})
+    return outcome
+
+
+def _evaluate_step(model: MultiTaskModel, eval_sets: Sequence[EvalSet],
+                   selection_sets: Sequence[EvalSet], cfg: TrainConfig, pad_token_id: int,
+                   steps_per_epoch: int, progress: LoopProgress) -> None:
+    """One evaluation: dev (and the selection slice for ``best``), into the history; the
+    selector decides whether this step's weights and predictions are the run's result."""
+    times, step = progress.times, progress.step
+    with times.phase("eval_s"):
+        metrics, predictions = evaluate_with_predictions(
+            model, eval_sets, cfg.eval_batch_size, pad_token_id, cfg.precision
+        )
+    scores = {t: main_score(_task(model, t), m) for t, m in metrics.items()}
+    entry = {
+        "step": step,
+        "epoch": round(step / steps_per_epoch, 4),
+        "train_loss": progress.take_running_loss(),
+        "main_scores": scores,
+    }
+    selection_scores = None
+    if cfg.model_selection == "best":
+        with times.phase("selection_s"):
+            selection_scores = slice_scores(model.tasks, evaluate(
+                model, selection_sets, cfg.eval_batch_size, pad_token_id, cfg.precision,
+            ))  # fmt: skip
+        entry["selection_scores"] = selection_scores
+    progress.history.append(entry)
+    log.info("step %d: %s", step, _format_scores(scores))
+    if progress.selector.consider(step, metrics, scores, selection_scores):
+        progress.selected_predictions = predictions
+        if cfg.model_selection != "last":
+            progress.best_state = {
+                n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad
+            }
+
+
+def _state_contents(model: MultiTaskModel, optimizer, scheduler, sampler: TaskSampler,
+                    progress: LoopProgress, wall_s: float) -> dict:
+    """What resuming after this step needs (benchmark/training/train_state.py)."""
+    return {
+        "finished": False,
+        "weights": trainable_weights(model),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "sampler": sampler.state_dict(),
+        "progress": progress.state_dict(wall_s),
+        "random": random_state(),
+    }
+
+
+def _resume(state: PartState, saved: dict, model: MultiTaskModel, optimizer, scheduler,
+            sampler: TaskSampler, progress: LoopProgress, total_steps: int) -> None:
+    """Put a saved mid-training state back; torch's random state last, after everything
+    that draws from it."""
+    weights_or_error(state, saved, "weights", model)
+    try:
+        optimizer.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        sampler.load_state_dict(saved["sampler"])
+        progress.load_state_dict(saved["progress"], state.path)
+    except (KeyError, ValueError, TypeError, BenchmarkError) as exc:
+        raise TrainStateError(
+            f"{state.path} cannot be resumed ({exc}); delete it or rerun with --overwrite"
+        ) from None
+    set_random_state(saved["random"])
+    log.info("resuming %s from its saved state after step %d of %d (%s)",
+             "+".join(state.tasks), progress.step, total_steps, state.path)
+
+
+def _finished_part(model: MultiTaskModel, state: PartState, saved: dict) -> TrainOutcome:
+    """A part that finished before the run was stopped: its weights and outcome, not retrained."""
+    weights_or_error(state, saved, "weights", model)
+    set_random_state(saved["random"])
+    log.info("%s finished training before the run was stopped: kept from %s",
+             "+".join(state.tasks), state.path)
+    return TrainOutcome.from_state(saved["outcome"], state.path)
 
 
 def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, precision: str,

@@ -80,7 +80,13 @@ class SamplerContext:
 
 
 class TaskSampler:
-    """Base class: ``steps_per_epoch`` and ``batches(scorer)`` for one epoch at a time."""
+    """Base class: ``steps_per_epoch`` and ``epoch(scorer)``, one epoch at a time.
+
+    ``position`` counts the batches the current epoch has yielded. With the random
+    generator and the streams' queues it is the sampler's whole state (``state_dict``),
+    so a run resumed from a saved training state continues mid-epoch with the very
+    batches the uninterrupted run would have drawn.
+    """
 
     name = "base"
     mixes_tasks = False
@@ -92,6 +98,8 @@ class TaskSampler:
             _TaskStream(lengths, ctx.batch_size, self.rng, ctx.group_by_length)
             for lengths in ctx.lengths
         ]
+        self.position = 0
+        self.steps_drawn = 0
 
     def steps_per_epoch(self) -> int:
         return sum(self.ctx.batches_per_task())
@@ -100,11 +108,41 @@ class TaskSampler:
         raise NotImplementedError
 
     def epoch(self, scorer: Scorer | None = None) -> Iterator[Batch]:
-        """Yield one epoch of single-task batches drawn by ``task_probabilities``."""
+        """Yield (the rest of) one epoch of single-task batches drawn by ``task_probabilities``."""
         probs = self.task_probabilities()
-        for _ in range(self.steps_per_epoch()):
+        for _ in self._positions():
             task = int(self.rng.choice(len(probs), p=probs))
             yield [(task, i) for i in self.streams[task].take(self._batch_len(task))]
+
+    def _positions(self) -> Iterator[int]:
+        """The epoch's remaining batch positions; ``position`` counts each before its batch
+        is yielded, so a state saved after a step already counts that step's batch."""
+        while self.position < self.steps_per_epoch():
+            self.position += 1
+            self.steps_drawn += 1
+            yield self.position - 1
+        self.position = 0
+
+    def state_dict(self) -> dict:
+        """Plain values (ints, lists, strings) that ``load_state_dict`` restores exactly."""
+        return {
+            "name": self.name,
+            "rng": self.rng.bit_generator.state,
+            "queues": [list(s._queue) for s in self.streams],
+            "position": self.position,
+            "steps_drawn": self.steps_drawn,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        if state["name"] != self.name or len(state["queues"]) != len(self.streams):
+            raise ValueError(
+                f"a saved {state['name']} sampler state over {len(state['queues'])} tasks "
+                f"does not fit this {self.name} sampler over {len(self.streams)}"
+            )
+        self.rng.bit_generator.state = state["rng"]
+        for stream, queue in zip(self.streams, state["queues"], strict=True):
+            stream._queue = [int(i) for i in queue]
+        self.position, self.steps_drawn = int(state["position"]), int(state["steps_drawn"])
 
     def _batch_len(self, task: int) -> int:
         return min(self.ctx.batch_size, self.ctx.sizes[task])
@@ -116,12 +154,15 @@ class SequentialSampler(TaskSampler):
     name = "sequential"
 
     def epoch(self, scorer: Scorer | None = None) -> Iterator[Batch]:
-        for task, n_batches in enumerate(self.ctx.batches_per_task()):
-            remaining = self.ctx.sizes[task]
-            for _ in range(n_batches):
-                size = min(self.ctx.batch_size, remaining)
-                remaining -= size
-                yield [(task, i) for i in self.streams[task].take(size)]
+        schedule = [
+            (task, min(self.ctx.batch_size, size - b * self.ctx.batch_size))
+            for task, (size, n_batches) in enumerate(
+                zip(self.ctx.sizes, self.ctx.batches_per_task(), strict=True))
+            for b in range(n_batches)
+        ]
+        for position in self._positions():
+            task, size = schedule[position]
+            yield [(task, i) for i in self.streams[task].take(size)]
 
 
 class ProportionalSampler(TaskSampler):
@@ -163,8 +204,6 @@ class MtUncertaintySampler(TaskSampler):
     (``TrainConfig.uncertainty_warmup``); the candidates are drawn the same way either way.
     """
 
-    steps_drawn = 0
-
     name = "mt-uncertainty"
     mixes_tasks = True
 
@@ -176,17 +215,16 @@ class MtUncertaintySampler(TaskSampler):
     def epoch(self, scorer: Scorer | None = None) -> Iterator[Batch]:
         if scorer is None:
             raise ValueError("mt-uncertainty needs a scorer (the model's logits on candidates)")
-        for _ in range(self.steps_per_epoch()):
+        for _ in self._positions():
             candidates: Batch = []
             for task in range(len(self.streams)):
                 candidates.extend((task, i) for i in self.streams[task].take(self._batch_len(task)))
             self.last_candidates = candidates
-            if self.steps_drawn < self.ctx.warmup_steps:
+            if self.steps_drawn <= self.ctx.warmup_steps:  # counted before the batch
                 keep = self.rng.permutation(len(candidates))[: self.ctx.batch_size]
             else:
                 scores = np.asarray(scorer(candidates))
                 keep = np.argsort(-scores, kind="stable")[: self.ctx.batch_size]
-            self.steps_drawn += 1
             yield [candidates[i] for i in sorted(keep)]
 
 

@@ -55,6 +55,15 @@ class CheckpointSelector:
             self.metrics, self.scores = dev_metrics, dict(dev_scores)
         return True
 
+    def state_dict(self) -> dict:
+        """What the selector has kept so far, for a resumable training state."""
+        return {"step": self.step, "metrics": self.metrics, "scores": self.scores,
+                "criterion": self._criterion}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.step, self.metrics, self.scores = state["step"], state["metrics"], state["scores"]
+        self._criterion = state["criterion"]
+
     def _merge_maxima(self, dev_metrics: Metrics) -> None:
         for task, values in dev_metrics.items():
             kept = self.metrics.setdefault(task, {})

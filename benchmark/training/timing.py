@@ -13,7 +13,7 @@ from contextlib import contextmanager
 
 PHASES = (
     "load_s", "tokenize_s", "train_s", "score_s", "eval_s", "selection_s", "diagnostics_s",
-    "forgetting_s", "predict_test_s",
+    "forgetting_s", "predict_test_s", "state_s",
 )
 """The phases a record may name, in the order a run goes through them."""
 

@@ -34,6 +34,14 @@ class DataUsage:
         for task, index in items:
             self.updated[task].add(index)
 
+    def state_dict(self) -> dict:
+        """The counters as plain lists, for a resumable training state."""
+        return {"updated": [sorted(u) for u in self.updated], "seen": list(self.seen)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.updated = [set(int(i) for i in u) for u in state["updated"]]
+        self.seen = [int(n) for n in state["seen"]]
+
     def as_record(self) -> dict:
         per_task = {}
         for name, available, updated, seen in zip(

@@ -17,20 +17,30 @@ from pathlib import Path
 import pytest
 
 from benchmark.errors import BenchmarkError
-from benchmark.runs.claims import Busy, Claims, HeldClaim, check_timeout, claim_path, read_claim
+from benchmark.runs.claims import (
+    Busy,
+    Claims,
+    HeldClaim,
+    check_timeout,
+    claim_path,
+    process_space,
+    read_claim,
+)
 
 RUN = "0123456789abcdef"
 
 
 def _plant(output: Path, *, heartbeat_age_s: float, timeout_s: float = 1.0,
-           host: str = "node-17", pid: int = 4242) -> Path:
-    """A claim as another worker (on another host) would have left it."""
+           host: str = "node-17", pid: int = 4242, space: str | None = None) -> Path:
+    """A claim as another worker (on another host, unless ``space`` says this one's) would
+    have left it."""
     now = time.time()
     path = claim_path(output, RUN)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
         "run_id": RUN, "run": "mtl seed=1", "owner": "f" * 32, "host": host, "pid": pid,
         "started": now - 3600, "heartbeat": now - heartbeat_age_s, "timeout_s": timeout_s,
+        "process_space": space,
     }))  # fmt: skip
     return path
 
@@ -155,3 +165,27 @@ def test_of_many_simultaneous_contenders_exactly_one_wins(tmp_path, stale):
 def test_a_claim_timeout_must_be_a_positive_number(value):
     with pytest.raises(BenchmarkError, match="--claim-timeout must be a positive number"):
         check_timeout(value)
+
+
+def _dead_pid() -> int:
+    child = multiprocessing.get_context("fork").Process(target=lambda: None)
+    child.start()
+    child.join()
+    return child.pid
+
+
+def test_a_claim_of_a_dead_process_of_this_machine_is_taken_over_at_once(tmp_path, caplog):
+    here = process_space()
+    assert here is not None, "Linux tells its boot and pid namespace"
+    _plant(tmp_path, heartbeat_age_s=0.0, timeout_s=600.0, pid=os.getpid(), space=here)
+    assert isinstance(Claims(tmp_path, 600.0).acquire(RUN, "mtl"), Busy), "its owner lives"
+    _plant(tmp_path, heartbeat_age_s=0.0, timeout_s=600.0, pid=_dead_pid(), space="elsewhere")
+    assert isinstance(Claims(tmp_path, 600.0).acquire(RUN, "mtl"), Busy), (
+        "a pid of another machine says nothing: only the heartbeat does")
+    dead = _dead_pid()
+    _plant(tmp_path, heartbeat_age_s=0.0, timeout_s=600.0, pid=dead, space=here)
+    with caplog.at_level(logging.WARNING):
+        held = Claims(tmp_path, 600.0).acquire(RUN, "mtl")
+    assert isinstance(held, HeldClaim)
+    assert f"took over the claim of node-17:{dead} (its process is gone from this machine)" in (
+        caplog.text)

@@ -103,8 +103,14 @@ def test_a_killed_workers_claim_is_taken_over_after_the_timeout(tmp_path, data_d
     (run_id,) = _STARTED.findall("".join(seen))
     victim.send_signal(signal.SIGKILL)
     victim.communicate(timeout=60)
-    claim = read_claim(claim_path(output, run_id))
+    path = claim_path(output, run_id)
+    claim = read_claim(path)
     assert claim is not None and claim.pid == victim.pid, "SIGKILL leaves the claim behind"
+    assert claim.owner_died_here(), "on its own machine a dead owner is known at once"
+    # As a worker on another machine sees it: the pid says nothing there, only the heartbeat.
+    path.write_text(json.dumps({**json.loads(path.read_text()), "process_space": "elsewhere"}))
+    claim = read_claim(path)
+    assert not claim.owner_died_here()
     assert isinstance(Claims(output, timeout_s).acquire(run_id, "probe"), Busy), (
         "within the timeout the dead worker's claim still holds"
     )
