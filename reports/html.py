@@ -23,6 +23,7 @@ from reports.cells import Cell
 from reports.claims import ClaimResult, check_claims
 from reports.evidence import BOOTSTRAP_SEED
 from reports.exports import footnotes
+from reports.adaptation import adaptation_tables
 from reports.forgetting import cell_text, forgetting_tables
 from reports.labels import MISSING
 from reports.leaderboard import COLUMNS as LEADERBOARD_COLUMNS
@@ -143,6 +144,7 @@ def render_report(
         "definitions": _definitions(result),
         "provenance": collect(result.records.values()),
         "forgetting": forgetting_tables(result),
+        "adaptation": adaptation_tables(result),
     }
     return environment().get_template("report.html.j2").render(**context)
 

@@ -12,6 +12,7 @@ from benchmark.errors import USER_ERROR_EXIT_CODE, BenchmarkError
 
 VERBS: dict[str, str] = {
     "run": "benchmark.cli.run_cmd",
+    "adapt": "benchmark.cli.adapt_cmd",
     "list": "benchmark.cli.list_cmd",
     "params": "benchmark.cli.params_cmd",
     "report": "benchmark.cli.report_cmd",

@@ -31,6 +31,9 @@ def add_results_arguments(parser: argparse.ArgumentParser) -> None:
                         help="results folder to read (repeatable; default: results)")
     parser.add_argument("--strict", action="store_true",
                         help="fail (exit 2), writing nothing, if any file is not a valid record")
+    parser.add_argument("--user-tasks", action="append", metavar="FILE", default=[],
+                        help="YAML file declaring the user tasks the records were trained on "
+                        "(repeatable), so their scores can be recomputed")
 
 
 def load(args: argparse.Namespace) -> ResultSet:
@@ -40,7 +43,10 @@ def load(args: argparse.Namespace) -> ResultSet:
     only on records left out.
     """
     from benchmark.results.frame import load_results
+    from benchmark.tasks.registry import load_user_tasks
 
+    for path in getattr(args, "user_tasks", []):
+        load_user_tasks(Path(path))
     result = load_results(args.results or ["results"])
     for problem in [*result.problems, *result.notes]:
         print(f"warning: {problem.source}: {problem.message}", file=sys.stderr)

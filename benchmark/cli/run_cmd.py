@@ -138,6 +138,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--state-every-steps", type=int, metavar="N",
                      help="... and/or every N optimizer steps")
+    run.add_argument(
+        "--keep-checkpoint",
+        action="store_true",
+        default=None,
+        help="keep each run's trained model(s) in safetensors under <output>/checkpoints/ "
+        "(size in the record): what `adapt --from RUN_ID` starts from",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bars")
     run.add_argument(
         "--predict-test",
@@ -188,21 +195,34 @@ def _claim_timeout(text: str) -> float:
 
 
 def execute(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    from benchmark.runs.plan import plan_runs  # imports torch: only when running
+
+    return run_matrix(args, settings, plan_runs(settings))
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """The merged settings of `run`'s flags, with every flag-level check done first."""
     names = set(setting_names())  # every flag named like a setting is one, nothing else
     flags = {key: value for key, value in vars(args).items() if key in names}
     if args.method_option:
         flags["method_options"] = _method_options(args.method_option)
     if args.no_progress:
         flags["progress"] = False
-    shard = resolve_shard(args.shard)  # a bad --shard or Slurm variable stops before planning
-    claim_timeout = _claim_timeout(args.claim_timeout)
-    from benchmark.runs.plan import plan_runs  # imports torch: only when running
+    resolve_shard(args.shard)  # a bad --shard or Slurm variable stops before planning
+    _claim_timeout(args.claim_timeout)
+    settings = resolve_settings(args.profile, args.config, flags)
+    check_output_folder(Path(settings.output))  # a bad --output must not wait for training
+    return settings
+
+
+def run_matrix(args: argparse.Namespace, settings: Settings, specs: list[RunSpec]) -> int:
+    """Train the planned ``specs`` (this worker's shard of them), or list them (--dry-run)."""
     from benchmark.runs.preflight import check_first_rows
 
-    settings = resolve_settings(args.profile, args.config, flags)
+    shard = resolve_shard(args.shard)
+    claim_timeout = _claim_timeout(args.claim_timeout)
     output = Path(settings.output)
-    check_output_folder(output)  # before planning: a bad --output must not wait for training
-    specs = plan_runs(settings)
     check_first_rows(settings, specs)  # a bad row stops the run (and a dry run) here
     planned = len(specs)
     if shard is not None:
@@ -317,7 +337,8 @@ class _Sweep:
             log.info("[%d/%d] %s: resuming from the training state saved in %s", number,
                      self.total, spec.label(), states.folder)
         log.info("[%d/%d] %s (run %s)", number, self.total, spec.label(), spec.run_id)
-        record = execute_run(spec, settings.data_dir, self.output, settings.predict_test)
+        record = execute_run(spec, settings.data_dir, self.output, settings.predict_test,
+                             settings.keep_checkpoint)
         self.trained += 1
         scores = scores_beside_baselines(record)
         log.info(

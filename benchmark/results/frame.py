@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 
+from benchmark.adaptation.source import CHECKPOINTS
+
 from benchmark.errors import BenchmarkError
 from benchmark.results.validate import read_record
 
@@ -126,6 +128,7 @@ def _row(record: Mapping[str, Any], source: str) -> dict[str, Any]:
         "method_settings": json.dumps({k: budget.get(k) for k in METHOD_SETTINGS}),
         "budget_key_no_fraction": _stable_hash(budget_no_fraction),
         "train_fraction": budget["train_fraction"],
+        "adapt_from": (record.get("adaptation") or {}).get("source_run"),
         "suite_average": _number(record.get("suite_average")),
         "params_backbone": _number(params["backbone"]),
         "params_total_to_serve": _number(params["total_to_serve"]),
@@ -153,7 +156,8 @@ def _add_variants(frame: pd.DataFrame) -> pd.DataFrame:
     """A method run with two option sets, samplers or learning rates gets two row names.
 
     The name is ``method#xxxx`` with a short hash of (options, sampler, rate), used only
-    when the method has more than one such combination in the results read.
+    when the method has more than one such combination in the results read. An adapted
+    run's row is ``method-from-<source run id's first 8>``.
     """
     combo = [
         _stable_hash(list(parts), 4)
@@ -161,11 +165,16 @@ def _add_variants(frame: pd.DataFrame) -> pd.DataFrame:
                          strict=True)
     ]
     frame["variant_key"] = combo
-    counts = frame.groupby("method")["variant_key"].nunique()
+    plain = frame["adapt_from"].isna()
+    counts = frame[plain].groupby("method")["variant_key"].nunique()
     ambiguous = set(counts[counts > 1].index)
     frame["variant"] = [
         f"{m}#{c}" if m in ambiguous else m for m, c in zip(frame["method"], combo, strict=True)
     ]
+    # an adapted model is its own row, named after the run it started from
+    frame.loc[~plain, "variant"] = [
+        f"{m}-from-{source[:8]}" for m, source in
+        zip(frame.loc[~plain, "method"], frame.loc[~plain, "adapt_from"], strict=True)]
     return frame
 
 
@@ -217,9 +226,13 @@ def build_result_set(
 
 
 def _record_files(folder: Path) -> list[Path]:
+    """Every ``*.json`` below ``folder`` but in hidden folders (claims, states) and in
+    ``checkpoints/`` (a kept model's description is not a record)."""
     return sorted(
         p for p in folder.rglob("*.json")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and CHECKPOINTS not in p.relative_to(folder).parts[:-1]
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 _NUMBER_MAP = {"type": "object", "additionalProperties": {"type": ["number", "null"]}}
 _COUNT_MAP = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
@@ -36,6 +36,34 @@ _TIMING = {
                    "selection_s, diagnostics_s, ...; 1.2+, optional; docs/results.md)",
     "type": "object",
     "additionalProperties": {"type": "number", "minimum": 0},
+}
+
+_CHECKPOINT = {
+    "description": "the trained model(s) kept with --keep-checkpoint (1.4+, optional)",
+    "type": "object",
+    "required": ["folder", "format", "bytes", "files"],
+    "properties": {
+        "folder": {"type": "string", "minLength": 1},
+        "format": {"const": "safetensors"},
+        "bytes": {"type": "integer", "minimum": 0},
+        "files": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "required": ["name", "bytes", "sha256"],
+            "properties": {"name": {"type": "string", "minLength": 1},
+                           "bytes": {"type": "integer", "minimum": 0},
+                           "sha256": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}}}},
+    },
+}
+
+_ADAPTATION = {
+    "description": "a domain-adaptation run: its source run and data fraction (1.4+, optional)",
+    "type": "object",
+    "required": ["source_run", "fraction", "train_examples"],
+    "properties": {
+        "source_run": {"type": "string", "pattern": "^[0-9a-f]{16}$"},
+        "fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "train_examples": {"type": "object", "additionalProperties": {"type": "integer",
+                                                                       "minimum": 0}},
+    },
 }
 
 _SCHEDULE_RUN = {
@@ -304,6 +332,8 @@ RESULT_SCHEMA: dict[str, Any] = {
         "example_predictions": _EXAMPLE_PREDICTIONS,
         "trivial_baseline": _TRIVIAL_BASELINE,
         "forgetting": _FORGETTING,
+        "checkpoint": _CHECKPOINT,
+        "adaptation": _ADAPTATION,
         "seed": {"type": "integer"},
         "backbone": {
             "type": "object",

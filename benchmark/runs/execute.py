@@ -14,6 +14,8 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer
 
+from benchmark.adaptation.run import adaptation_record, adaptation_start
+from benchmark.adaptation.source import checkpoint_folder, file_sha256
 from benchmark.data.loading import data_file_hashes, resolve_data_dir
 from benchmark.methods.interface import Method, checked_encoder
 from benchmark.methods.registry import get_method
@@ -41,6 +43,7 @@ from benchmark.runs.spec import RunSpec, identity_hash
 from benchmark.runs.trivial_record import trivial_baselines
 from benchmark.tasks.registry import get_task, suite_names
 from benchmark.tasks.spec import TaskSpec
+from benchmark.training.checkpoint import WEIGHTS_FILE, save_checkpoint
 from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet
 from benchmark.training.heads import MultiTaskModel
@@ -67,29 +70,34 @@ def run_states(output: Path, spec: RunSpec) -> RunStates:
 
 def _train_group(
     spec: RunSpec, method, data: list[TaskData], cfg: TrainConfig, pad_id: int,
-    times: PhaseTimes, state: PartState,
+    times: PhaseTimes, state: PartState, output: Path,
 ) -> tuple[MultiTaskModel, TrainOutcome]:
     tasks = [d.task for d in data]
     with times.phase("load_s"):
-        encoder = checked_encoder(method, spec.backbone, tasks, spec.method_options, cfg.max_length)
-        model = MultiTaskModel(encoder, tasks)
-    for index, task_data in enumerate(data):
+        if spec.adapt_from is None:
+            encoder = checked_encoder(method, spec.backbone, tasks, spec.method_options,
+                                      cfg.max_length)
+            model, carried = MultiTaskModel(encoder, tasks), 0
+        else:  # the source's tasks first, carried untrained; this run's after them
+            model = adaptation_start(spec, output, method, tasks)
+            carried = len(model.tasks) - len(tasks)
+    for index, task_data in enumerate(data, carried):
         if task_data.task.task_type == "regression":
             labels = np.array([f.label for f in task_data.train_features], dtype=float)
             model.heads.calibrate_regression(index, float(labels.mean()), float(labels.std()))
     eval_sets = [
         EvalSet(i, e.task, e.split, e.examples, e.features)
-        for i, d in enumerate(data)
+        for i, d in enumerate(data, carried)
         for e in d.eval_sets
     ]
     selection_sets = [
         EvalSet(i, s.task, s.split, s.examples, s.features)
-        for i, d in enumerate(data)
+        for i, d in enumerate(data, carried)
         if (s := d.selection_set) is not None
     ]
     outcome = train_and_evaluate(
-        model, [d.train_features for d in data], eval_sets, cfg, spec.sampler, spec.seed, pad_id,
-        selection_sets, method, state,
+        model, [[]] * carried + [d.train_features for d in data], eval_sets, cfg, spec.sampler,
+        spec.seed, pad_id, selection_sets, method, state, carried_tasks=range(carried),
     )
     times.merge(outcome.timing)
     return model, outcome
@@ -114,6 +122,8 @@ class TrainedRun:
     """Seconds per phase (``benchmark.training.timing``), the record's ``training.timing``."""
     forgetting: dict | None = None
     """The record's ``forgetting`` (``benchmark.runs.forgetting_run``)."""
+    checkpoint: dict | None = None
+    """The record's ``checkpoint`` when the run kept one (``keep_checkpoints``)."""
 
     @functools.cached_property
     def predictions_file(self) -> PredictionsFile:
@@ -124,16 +134,21 @@ class TrainedRun:
 
 
 def execute_run(
-    spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False
+    spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False,
+    keep_checkpoint: bool = False,
 ) -> dict:
     """Train and evaluate ``spec`` and write its record; returns the record.
 
     A spec that did not come from plan is fingerprinted here first, so its record, too,
-    carries the identity its id is the hash of.
+    carries the identity its id is the hash of. ``keep_checkpoint``: save the trained
+    model(s) in safetensors under ``<output>/checkpoints/<run_id>/`` (the record's
+    ``checkpoint``), as an adaptation's source needs.
     """
     if spec.inputs is None:
         spec = with_inputs(spec, data_dir)
     run = train_run(spec, data_dir, output, predict_test)
+    if keep_checkpoint:
+        run.checkpoint = keep_checkpoints(spec, run.models, Path(output))
     record = build_record(spec, get_method(spec.method), run)
     example_predictions.write(output, record["run_id"], run.predictions_file)  # before the record
     write_record_atomically(record_path(Path(output), record["run_id"]), record)
@@ -169,7 +184,7 @@ def train_run(
     states = run_states(output, spec)
     trained = [
         _train_group(spec, method, group, cfg, pad_id, times,
-                     states.part(index, tuple(d.task.name for d in group)))
+                     states.part(index, tuple(d.task.name for d in group)), Path(output))
         for index, group in enumerate(groups)
     ]
     models = [m for m, _ in trained]
@@ -218,7 +233,7 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
     main_scores.update(
         {t: main_score(get_task(t), m) for t, m in run.diagnostic_metrics.items()}
     )
-    model_tasks = [[t.name for t in m.tasks] for m in run.models]
+    model_tasks = [[t.name for t in m.trained_tasks] for m in run.models]
     assert spec.inputs is not None  # identity() above has checked it
     record = {
         "schema_version": SCHEMA_VERSION,
@@ -284,6 +299,8 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
         "example_predictions": run.predictions_file.field(identity_hash(identity)),
         "trivial_baseline": trivial_baselines(run.data),
         **({"forgetting": run.forgetting} if run.forgetting is not None else {}),
+        **({"checkpoint": run.checkpoint} if run.checkpoint is not None else {}),
+        **({"adaptation": adaptation_record(spec, run.data)} if spec.adapt_from else {}),
         "history": _merge_history(outcomes, model_tasks),
         "manifest": build_manifest(
             {**identity, "train": dataclasses.asdict(cfg)}, run.data_files
@@ -291,6 +308,23 @@ def build_record(spec: RunSpec, method: Method, run: TrainedRun) -> dict:
     }
     validate_record(record, f"record of run {record['run_id']} ({spec.label()})")
     return record
+
+
+def keep_checkpoints(spec: RunSpec, models: list[MultiTaskModel], output: Path) -> dict:
+    """Save every trained model of the run (one for a joint method, one per task otherwise)
+    and describe the files for the record: name, bytes, sha256."""
+    folder = checkpoint_folder(output, spec.run_id)
+    files = []
+    for index, model in enumerate(models):
+        part = folder if len(models) == 1 else folder / f"part-{index}"
+        part.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(model, part, spec.method, spec.method_options, spec.backbone,
+                        spec.train.max_length)
+        weights = part / WEIGHTS_FILE
+        files.append({"name": str(weights.relative_to(folder)), "bytes": weights.stat().st_size,
+                      "sha256": file_sha256(weights)})
+    return {"folder": str(folder.relative_to(output)), "format": "safetensors",
+            "bytes": sum(f["bytes"] for f in files), "files": files}
 
 
 def _suite_average(spec: RunSpec, main_scores: dict[str, float]) -> float | None:

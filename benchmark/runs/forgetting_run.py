@@ -54,22 +54,25 @@ def prepare_forgetting(cfg: TrainConfig, backbone: str, tokenizer: Any,
     return prepared_probe(backbone, tokenizer, data_root, forgetting_settings(cfg))
 
 
-def _task_indices(encoder: Any, n_tasks: int) -> list[int | None]:
-    """Which task ids to measure an encoder as: each one for a task-conditioned encoder
-    (a ``hidden_states`` method and not ``task_conditioned = False``), else None (once)."""
+def _task_indices(model: MultiTaskModel) -> list[int | None]:
+    """Which task ids to measure an encoder as: each trained task's for a task-conditioned
+    encoder (a ``hidden_states`` method and not ``task_conditioned = False``), else None."""
+    encoder = model.encoder
     try:
         kind = as_hidden_states(encoder).kind
     except NoHiddenStates:
         return [None]
-    if kind == "protocol" and n_tasks > 1 and getattr(encoder, "task_conditioned", True):
-        return list(range(n_tasks))
+    conditioned = getattr(encoder, "task_conditioned", True)
+    if kind == "protocol" and len(model.tasks) > 1 and conditioned:
+        return list(range(model.carried, len(model.tasks)))
     return [None]
 
 
 def _entry(probe: ForgettingProbe, model: MultiTaskModel, task_id: int | None
            ) -> dict[str, Any]:
     names = [t.name for t in model.tasks]
-    head = {"model": "+".join(names), "task": None if task_id is None else names[task_id]}
+    trained = [t.name for t in model.trained_tasks]
+    head = {"model": "+".join(trained), "task": None if task_id is None else names[task_id]}
     started = time.perf_counter()
     try:
         result = probe.measure(model.encoder, task_id=task_id or 0)
@@ -102,7 +105,7 @@ def measure_run_forgetting(probe: ForgettingProbe | None, models: list[MultiTask
     reused = probe.measured > 0
     started = time.perf_counter()
     entries = [_entry(probe, model, task_id) for model in models
-               for task_id in _task_indices(model.encoder, len(model.tasks))]
+               for task_id in _task_indices(model)]
     trained = time.perf_counter() - started
     pretrained = 0.0 if reused else probe.seconds[0]
     status, reason = _overall(entries)

@@ -21,14 +21,18 @@ from benchmark.runs.spec import RunSpec, identity_changes
 
 log = logging.getLogger(__name__)
 
-LogicalRun = tuple[str, str, str, tuple[str, ...], int]
-"""(method, options as canonical JSON, suite, tasks, seed): one run, whatever its inputs."""
+LogicalRun = tuple[str, str, str, tuple[str, ...], int, float, str | None]
+"""(method, options as canonical JSON, suite, tasks, seed, training-data fraction, source
+run): one run, whatever its inputs. The fraction and the adaptation source name another
+experiment (a row of the adaptation table), not a changed input of the same one."""
 
 
 def logical_run(
-    method: str, options: Any, suite: str, tasks: Sequence[str], seed: int
+    method: str, options: Any, suite: str, tasks: Sequence[str], seed: int,
+    fraction: float = 1.0, adapt_from: str | None = None,
 ) -> LogicalRun:
-    return (method, json.dumps(options, sort_keys=True, default=str), suite, tuple(tasks), seed)
+    return (method, json.dumps(options, sort_keys=True, default=str), suite, tuple(tasks), seed,
+            float(fraction), adapt_from)
 
 
 def finished_runs(specs: Sequence[RunSpec], output: Path) -> dict[str, dict]:
@@ -74,6 +78,8 @@ class EarlierRecords:
                     record["suite"],
                     record["tasks"],
                     record["seed"],
+                    float((record.get("budget") or {}).get("train_fraction", 1.0)),
+                    (record.get("adaptation") or {}).get("source_run"),
                 )
                 earlier = EarlierRecord(
                     path,
@@ -91,7 +97,8 @@ class EarlierRecords:
         """Why ``spec`` trains although the folder holds a record of the same logical run."""
         if self._index is None:
             self._index = self._read()
-        key = logical_run(spec.method, spec.method_options, spec.suite, spec.tasks, spec.seed)
+        key = logical_run(spec.method, spec.method_options, spec.suite, spec.tasks, spec.seed,
+                          spec.budget.train_fraction, spec.adapt_from)
         own = record_path(self.output, spec.run_id)
         candidates = [e for e in self._index.get(key, []) if e.path != own]
         if not candidates:

@@ -45,6 +45,8 @@ class Settings:
     method_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     user_tasks: list[str] = field(default_factory=list)
     predict_test: bool = False
+    keep_checkpoint: bool = False
+    """Save each run's trained model(s) in safetensors (what an adaptation starts from)."""
     overwrite: bool = False
     profile: str | None = None
 

@@ -12,7 +12,7 @@ from benchmark.training.config import TrainConfig
 
 IDENTITY_PARTS = (
     "method", "method_options", "method_release", "suite", "tasks", "task_specs", "data",
-    "backbone", "backbone_weights", "train", "budget", "sampler", "seed",
+    "backbone", "backbone_weights", "train", "budget", "sampler", "seed", "adapt_from",
 )
 """The named parts of a run's identity; a changed part is what a retrain's log names."""
 
@@ -79,6 +79,9 @@ class RunSpec:
     train: TrainConfig
     skipped_tasks: tuple[tuple[str, str], ...] = field(default=())
     inputs: RunInputs | None = None
+    adapt_from: str | None = None
+    """A domain-adaptation run: the run id of the finished multi-task run whose kept
+    checkpoint it starts from (benchmark/adaptation/); None: from the backbone."""
 
     def identity(self) -> dict[str, Any]:
         """The parts that define the run, as plain JSON values (``NOT_IDENTITY`` excluded)."""
@@ -109,6 +112,8 @@ class RunSpec:
             "sampler": self.sampler,
             "seed": self.seed,
         }
+        if self.adapt_from is not None:  # absent otherwise: earlier ids stay what they were
+            identity["adapt_from"] = self.adapt_from
         return json.loads(json.dumps(identity, sort_keys=True, default=str))
 
     @property
@@ -116,7 +121,10 @@ class RunSpec:
         return identity_hash(self.identity())
 
     def label(self) -> str:
-        return f"{self.method} seed={self.seed} tasks={','.join(self.tasks)}"
+        source = f" from={self.adapt_from}" if self.adapt_from else ""
+        fraction = self.budget.train_fraction
+        share = f" fraction={fraction:g}" if fraction != 1 else ""
+        return f"{self.method}{source} seed={self.seed} tasks={','.join(self.tasks)}{share}"
 
 
 def identity_hash(identity: dict[str, Any]) -> str:

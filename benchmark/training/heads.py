@@ -69,6 +69,8 @@ class MultiTaskModel(nn.Module):
         super().__init__()
         self.encoder = encoder
         self.tasks = list(tasks)
+        self.carried = 0
+        """Leading tasks carried from a source model and not trained here (adaptation)."""
         self.heads = TaskHeads(encoder.hidden_size, [t.num_outputs for t in self.tasks])
         token = [format_of(t).token_states for t in self.tasks]
         # only models with token tasks get token heads: other checkpoints keep their keys
@@ -84,6 +86,11 @@ class MultiTaskModel(nn.Module):
             for head, reads_tokens in zip(self.token_heads.heads, token, strict=True):
                 if not reads_tokens:  # the token-head slot of a pooled task, likewise
                     head.requires_grad_(False)
+
+    @property
+    def trained_tasks(self) -> list[TaskSpec]:
+        """The tasks this model was trained for: all, less the carried ones."""
+        return self.tasks[self.carried:]
 
     def encode(self, batch: dict[str, Tensor], all_positions: bool = False) -> EncoderOutput:
         """The encoder's token states and pooled vectors for ``batch``.

@@ -162,21 +162,24 @@ def train_and_evaluate(
     selection_sets: Sequence[EvalSet] = (),
     method: Method | None = None,
     state: PartState | None = None,
+    carried_tasks: Sequence[int] = (),
 ) -> TrainOutcome:
     """Train ``model`` on ``train_sets`` (one per task, in model.tasks order) and evaluate.
 
     ``selection_sets``: the held-out slices ``model_selection="best"`` selects on;
     ``method``: whose ``candidate_scoring`` hook runs MT-Uncertainty scoring (None: the default);
     ``state``: where this training's resumable state is saved (``cfg.state_every_*``) and
-    resumed from when one is there.
+    resumed from when one is there; ``carried_tasks``: indices of tasks the model carries
+    from a source model without training them (domain adaptation): their training sets are
+    empty, and usage and schedule leave them out.
     """
     if cfg.model_selection == "best" and not selection_sets:
         raise TrainingError(
             "model_selection best selects on held-out slices of the training data, but none "
             "were given; pass selection_sets, or use model_selection best-dev or last"
         )
-    for task, data in zip(model.tasks, train_sets, strict=True):
-        if not data:
+    for index, (task, data) in enumerate(zip(model.tasks, train_sets, strict=True)):
+        if not data and index not in carried_tasks:
             raise TrainingError(
                 f"task {task.name!r} has an empty training set; check the data files or raise "
                 "--max-train-samples"
@@ -305,8 +308,9 @@ def _train(
         selected_step=selector.step,
         steps=step,
         history=progress.history,
-        task_schedule={n: run_length_encode(s)
-                       for n, s in zip(names, progress.task_steps, strict=True)},
+        task_schedule={n: run_length_encode(s) for n, s, size in
+                       zip(names, progress.task_steps, progress.usage.available, strict=True)
+                       if size},  # a carried task (no examples) was never scheduled
         data_usage=progress.usage.as_record(),
         wall_time_s=progress.earlier_wall_s + time.perf_counter() - started,
         scoring_precision=scorer.precision if scorer is not None else None,

@@ -47,7 +47,8 @@ class DataUsage:
         for name, available, updated, seen in zip(
             self.task_names, self.available, self.updated, self.seen, strict=True
         ):
-            per_task[name] = _entry(available, len(updated), seen)
+            if available:  # a task without examples (carried, not trained) uses no data
+                per_task[name] = _entry(available, len(updated), seen)
         overall = _entry(sum(self.available), sum(len(u) for u in self.updated), sum(self.seen))
         return {"per_task": per_task, "overall": overall, "definition": DEFINITION}
 
@@ -89,10 +90,12 @@ def starved_tasks(
     on every step, so it is never starved.
     """
     sizes = sum(available)
-    if len(task_names) < 2 or sizes == 0 or total == 0:
+    if sum(1 for size in available if size) < 2 or sizes == 0 or total == 0:
         return {}
     starved: dict[str, dict[str, float | int | str]] = {}
     for name, size, count in zip(task_names, available, trained, strict=True):
+        if not size:
+            continue  # carried from a source model, not trained here
         share = total * size / sizes
         if count == 0 or count < STARVED_FRACTION * share:
             starved[name] = {"updates": int(count), "proportional_share": round(share, 4),

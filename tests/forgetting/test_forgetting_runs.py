@@ -16,6 +16,7 @@ import pytest
 from benchmark.cli.main import main
 from benchmark.methods.registry import discover_methods
 from benchmark.results.frame import load_results
+from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.validate import read_record
 from reports.forgetting import forgetting_tables, forgetting_verdicts
 from reports.html import render_report
@@ -47,7 +48,7 @@ def test_minilm_runs_record_measured_forgetting(minilm_runs):
     stl, camtl = records["stl"], records["camtl"]
     for record in (stl, camtl):
         field = record["forgetting"]
-        assert record["schema_version"] == "1.3" and field["status"] == "measured"
+        assert record["schema_version"] == SCHEMA_VERSION and field["status"] == "measured"
         assert field["settings"]["max_length"] == 32  # the run's length: CA-MTL's limit
         sts = field["samples"]["sts"]
         assert len(sts["rows"]) == len(sts["gold"]) == len(sts["before"]) == 300
