@@ -18,12 +18,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from benchmark.results.frame import ResultSet
 from benchmark.stats import DEFAULT_RESAMPLES
+from reports.adaptation import adaptation_tables
 from reports.annotate import annotated_tables
 from reports.cells import Cell
 from reports.claims import ClaimResult, check_claims
 from reports.evidence import BOOTSTRAP_SEED
 from reports.exports import footnotes
-from reports.adaptation import adaptation_tables
 from reports.forgetting import cell_text, forgetting_tables
 from reports.labels import MISSING
 from reports.leaderboard import COLUMNS as LEADERBOARD_COLUMNS

@@ -22,7 +22,7 @@ HELP = "adapt finished multi-task runs to a new task with fractions of its train
 EPILOG = """examples:
   python -m benchmark run --tasks rte,mrpc --methods camtl,mtl --keep-checkpoint --profile smoke
   python -m benchmark adapt --from 1a2b3c4d5e6f7a8b,0f9e8d7c6b5a4f3e --tasks snli_dev_split \\
-      --user-tasks examples/snli_dev_split.yaml --fractions 0.01,0.1 --seeds 1,2
+      --user-tasks examples/adaptation/snli_dev_split.yaml --fractions 0.01,0.1 --seeds 1,2
 """
 DEFAULT_FRACTIONS = (0.001, 0.01, 0.1, 1.0)
 """0.1%, 1%, 10%, 100%: the usual fractions of domain-adaptation studies."""

@@ -21,7 +21,6 @@ from typing import Any
 import pandas as pd
 
 from benchmark.adaptation.source import CHECKPOINTS
-
 from benchmark.errors import BenchmarkError
 from benchmark.results.validate import read_record
 

@@ -16,6 +16,9 @@ IDENTITY_PARTS = (
 )
 """The named parts of a run's identity; a changed part is what a retrain's log names."""
 
+OPTIONAL_IDENTITY_PARTS = ("adapt_from",)
+"""Parts present only when set, so that the ids of runs made before they existed stay the same."""
+
 NOT_IDENTITY = ("progress", "state_every_minutes", "state_every_steps")
 """Training settings that do not change what a run computes (progress bars, how often its
 resumable state is saved): a run with other values is the same run, with the same id."""

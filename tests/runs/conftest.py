@@ -15,8 +15,8 @@ from benchmark.tasks import registry
 
 
 @pytest.fixture
-def run_cli(monkeypatch, capsys, caplog) -> Callable[[list[str]], Outcome]:
-    """`python -m benchmark run ARGS` in-process; user tasks register afresh on every call."""
+def cli(monkeypatch, capsys, caplog) -> Callable[[list[str]], Outcome]:
+    """`python -m benchmark ARGS` in-process; user tasks register afresh on every call."""
     registry.get_task("rte")  # built-ins loaded once, then copied per call
     builtins = (dict(registry._TASKS), dict(registry._SUITES), dict(registry._DIAGNOSTICS))
     caplog.set_level(logging.INFO)
@@ -25,11 +25,17 @@ def run_cli(monkeypatch, capsys, caplog) -> Callable[[list[str]], Outcome]:
         for name, saved in zip(("_TASKS", "_SUITES", "_DIAGNOSTICS"), builtins, strict=True):
             monkeypatch.setattr(registry, name, dict(saved))
         caplog.clear()
-        code = main(["run", *args])
+        code = main(args)
         captured = capsys.readouterr()
         return Outcome(code, captured.out, captured.err, caplog.text)
 
     return run
+
+
+@pytest.fixture
+def run_cli(cli) -> Callable[[list[str]], Outcome]:
+    """`python -m benchmark run ARGS` in-process (``cli`` with the verb filled in)."""
+    return lambda args: cli(["run", *args])
 
 
 @pytest.fixture

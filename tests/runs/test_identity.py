@@ -11,7 +11,12 @@ from run_helpers import planned_ids
 from benchmark.data.loading import file_sha256, split_fingerprint
 from benchmark.runs.plan import plan_runs
 from benchmark.runs.settings import resolve_settings
-from benchmark.runs.spec import IDENTITY_PARTS, identity_changes, identity_hash
+from benchmark.runs.spec import (
+    IDENTITY_PARTS,
+    OPTIONAL_IDENTITY_PARTS,
+    identity_changes,
+    identity_hash,
+)
 from benchmark.tasks.registry import get_task
 
 
@@ -46,7 +51,7 @@ def test_identity_is_stored_json_that_rehashes_to_the_run_id(data_dir, tiny_back
         identity = spec.identity()
         stored = json.loads(json.dumps(identity))
         assert identity_hash(stored) == spec.run_id
-        assert set(identity) == set(IDENTITY_PARTS)
+        assert set(identity) == set(IDENTITY_PARTS) - set(OPTIONAL_IDENTITY_PARTS)
         assert identity["data"]["rte"] == {
             "train": "sha256:" + file_sha256(data_dir / "glue_data/RTE/train.tsv"),
             "dev": "sha256:" + file_sha256(data_dir / "glue_data/RTE/dev.tsv"),
