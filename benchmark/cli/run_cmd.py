@@ -21,6 +21,7 @@ from benchmark.runs.yaml_values import parse_scalar
 
 if TYPE_CHECKING:
     from benchmark.runs.resume import EarlierRecords
+    from benchmark.training.parallel import World
 
 HELP = "train and evaluate methods on a suite and write result records"
 EPILOG = """examples:
@@ -229,6 +230,9 @@ def run_matrix(args: argparse.Namespace, settings: Settings, specs: list[RunSpec
         specs = shard.select(specs, lambda spec: spec.run_id)
         log.info("shard %s (from %s): %d of the %d planned runs", shard, shard.source,
                  len(specs), planned)
+    world = _launched_world()
+    if world.parallel and not world.is_main:  # the main process prints a dry run's matrix
+        return 0 if args.dry_run else _follow(world, settings, specs)
     claims = Claims(output, claim_timeout)
     if args.dry_run:
         suite = specs[0].suite if specs else "-"
@@ -252,22 +256,20 @@ def run_matrix(args: argparse.Namespace, settings: Settings, specs: list[RunSpec
     remove_stale_temp_files(output)  # leftovers of runs killed while writing a record
     claims.tidy()
     finished = {} if settings.overwrite else finished_runs(specs, output)  # checked up front
-    sweep = _Sweep(settings, claims, EarlierRecords(output), len(specs))
+    sweep = _Sweep(settings, claims, EarlierRecords(output), len(specs), world)
     busy: list[tuple[int, RunSpec]] = []
-    for number, spec in enumerate(specs, 1):
-        if spec.run_id in finished:
-            log.info(
-                "[%d/%d] %s: already finished (%s), skipped",
-                number,
-                len(specs),
-                spec.label(),
-                spec.run_id,
-            )
-            continue
-        if sweep.attempt(number, spec) == "busy":
-            busy.append((number, spec))
-    # Claims that went stale during the pass are a dead worker's: take them over now.
-    held_by_others = [(n, s) for n, s in busy if sweep.attempt(n, s) == "busy"]
+    try:
+        for number, spec in enumerate(specs, 1):
+            if spec.run_id in finished:
+                log.info("[%d/%d] %s: already finished (%s), skipped", number, len(specs),
+                         spec.label(), spec.run_id)
+                continue
+            if sweep.attempt(number, spec) == "busy":
+                busy.append((number, spec))
+        # Claims that went stale during the pass are a dead worker's: take them over now.
+        held_by_others = [(n, s) for n, s in busy if sweep.attempt(n, s) == "busy"]
+    finally:
+        world.broadcast(None)  # the other processes of this launch stop following
     done = sweep.trained
     print(
         f"{done} run(s) trained, {len(specs) - done - len(held_by_others)} already finished; "
@@ -283,13 +285,46 @@ def run_matrix(args: argparse.Namespace, settings: Settings, specs: list[RunSpec
     return 0
 
 
+def _launched_world() -> World:
+    """This process's world; a launch of several processes sets up its group first (the
+    process's Accelerator) and keeps the logs to the main process."""
+    from benchmark.training.parallel import World, current_world, launched_in_parallel
+
+    if not launched_in_parallel():
+        return World()
+    from benchmark.training.loop import process_accelerator
+
+    process_accelerator()
+    world = current_world()
+    if not world.is_main:
+        logging.getLogger("benchmark").setLevel(logging.ERROR)
+    else:
+        log.info("one run over %d processes (%s backend): the main process writes",
+                 world.size, world.backend)
+    return world
+
+
+def _follow(world: World, settings: Settings, specs: list[RunSpec]) -> int:
+    """A non-main process of a launch: train each run the main process announces, writing
+    nothing, until it announces the end."""
+    from benchmark.runs.execute import execute_run
+
+    by_id = {spec.run_id: spec for spec in specs}
+    while (run_id := world.broadcast(None)) is not None:
+        execute_run(by_id[run_id], settings.data_dir, Path(settings.output),
+                    settings.predict_test, settings.keep_checkpoint, writes=False)
+    return 0
+
+
 class _Sweep:
     """Claims a run, trains it unless another worker finished it meanwhile, releases it."""
 
     def __init__(
-        self, settings: Settings, claims: Claims, earlier: EarlierRecords, total: int
+        self, settings: Settings, claims: Claims, earlier: EarlierRecords, total: int,
+        world: World,
     ) -> None:
         self.settings = settings
+        self.world = world
         self.output = Path(settings.output)
         self.claims = claims
         self.earlier = earlier
@@ -337,6 +372,7 @@ class _Sweep:
             log.info("[%d/%d] %s: resuming from the training state saved in %s", number,
                      self.total, spec.label(), states.folder)
         log.info("[%d/%d] %s (run %s)", number, self.total, spec.label(), spec.run_id)
+        self.world.broadcast(spec.run_id)  # the other processes of this launch train it too
         record = execute_run(spec, settings.data_dir, self.output, settings.predict_test,
                              settings.keep_checkpoint)
         self.trained += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from benchmark.data.loading import file_sha256
+from benchmark.training.parallel import current_world
 
 PACKAGES = (
     "camtl-bench",
@@ -63,6 +64,7 @@ def hardware() -> dict:
         "cpu_count": os.cpu_count(),
         "torch_threads": torch.get_num_threads(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        **current_world().describe(),  # processes of the launch: not part of the run id
     }
     return info
 

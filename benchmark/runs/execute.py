@@ -135,18 +135,21 @@ class TrainedRun:
 
 def execute_run(
     spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False,
-    keep_checkpoint: bool = False,
+    keep_checkpoint: bool = False, writes: bool = True,
 ) -> dict:
     """Train and evaluate ``spec`` and write its record; returns the record.
 
     A spec that did not come from plan is fingerprinted here first, so its record, too,
     carries the identity its id is the hash of. ``keep_checkpoint``: save the trained
     model(s) in safetensors under ``<output>/checkpoints/<run_id>/`` (the record's
-    ``checkpoint``), as an adaptation's source needs.
+    ``checkpoint``), as an adaptation's source needs. ``writes=False``: a non-main process
+    of a parallel launch, which trains alongside the main one and writes nothing.
     """
     if spec.inputs is None:
         spec = with_inputs(spec, data_dir)
     run = train_run(spec, data_dir, output, predict_test)
+    if not writes:
+        return build_record(spec, get_method(spec.method), run)
     if keep_checkpoint:
         run.checkpoint = keep_checkpoints(spec, run.models, Path(output))
     record = build_record(spec, get_method(spec.method), run)

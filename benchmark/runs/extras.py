@@ -20,6 +20,7 @@ from benchmark.tasks.spec import TaskSpec
 from benchmark.training.config import TrainConfig
 from benchmark.training.evaluate import EvalSet, evaluate_with_predictions, predict
 from benchmark.training.heads import MultiTaskModel
+from benchmark.training.parallel import current_world
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,8 @@ def write_predictions(
             )
             if task.task_type != "regression":
                 predictions = predictions.astype(int)
+            if not current_world().is_main:  # computed by every process, written by one
+                continue
             for submission in task.submissions:
                 path = write_test_predictions(
                     task,

@@ -17,6 +17,7 @@ from benchmark.metrics import score_examples
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.heads import MultiTaskModel
+from benchmark.training.parallel import current_world
 
 
 @dataclass
@@ -68,21 +69,26 @@ def outputs_by_length(
     """``task_outputs`` of many items in eval mode, in items' order.
 
     Items run longest first in chunks of ``batch_size``, each padded to its own longest
-    row, so little compute goes to padding; the model's train/eval mode is restored.
+    row, so little compute goes to padding; the model's train/eval mode is restored. Launched
+    on several processes, each runs every ``size``-th of these chunks and all outputs are
+    gathered (``parallel.World.gather_chunks``): the same chunks, each computed once.
     """
+    world = current_world()
     order = np.argsort([-feature.length for _, feature in items], kind="stable")
-    outputs: list[torch.Tensor | None] = [None] * len(items)
+    computed: dict[int, torch.Tensor] = {}
     was_training = model.training
     model.eval()
     try:
-        for start in range(0, len(order), batch_size):
+        for number, start in enumerate(range(0, len(order), batch_size)):
+            if not world.mine(number):
+                continue
             chunk = order[start : start + batch_size]
             chunk_outputs = task_outputs(model, [items[i] for i in chunk], pad_token_id, precision)
-            for i, output in zip(chunk, chunk_outputs, strict=True):
-                outputs[i] = output
+            computed.update(zip(chunk.tolist(), chunk_outputs, strict=True))
     finally:
         model.train(was_training)
-    return outputs  # type: ignore[return-value]
+    computed = world.gather_chunks(computed)
+    return [computed[i] for i in range(len(items))]
 
 
 def predict(

@@ -41,6 +41,7 @@ from benchmark.training.evaluate import (
 )
 from benchmark.training.heads import MultiTaskModel, multitask_loss, task_losses
 from benchmark.training.length_groups import group_loss, length_groups
+from benchmark.training.parallel import current_world
 from benchmark.training.progress import LoopProgress
 from benchmark.training.samplers import SamplerContext, TaskSampler, make_sampler
 from benchmark.training.selection import CheckpointSelector, slice_scores
@@ -233,7 +234,12 @@ def _train(
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(cfg.warmup_ratio * total_steps), total_steps
     )
-    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    world = current_world()
+    if world.parallel:  # gradients are summed by reduce_gradients, not by a DDP wrapper
+        model.to(accelerator.device)
+        trainable = [p for p in model.parameters() if p.requires_grad]
+    else:
+        model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     eval_every = max(1, steps_per_epoch // cfg.evaluations_per_epoch)
     eval_points = set(range(eval_every, total_steps + 1, eval_every)) | {total_steps}
     names = [t.name for t in model.tasks]
@@ -255,7 +261,7 @@ def _train(
     times = progress.times
     mark = time.perf_counter()  # the gap until the sampler yields a batch is its scoring
     bar = tqdm(total=total_steps, initial=progress.step, desc=f"train {'+'.join(names)}",
-               disable=not cfg.progress)
+               disable=not (cfg.progress and world.is_main))
     model.train()
     while progress.step < total_steps:
         for batch_items in sampler.epoch(scorer):
@@ -268,7 +274,13 @@ def _train(
             else:
                 progress.usage.record_seen(batch_items)
             items = [(task, train_sets[task][index]) for task, index in batch_items]
-            loss = _forward_backward(model, items, pad_token_id, cfg.precision, accelerator)
+            if world.parallel:  # this process's shard, weighted as part of the whole batch
+                loss = _forward_backward(model, world.shard(items), pad_token_id,
+                                         cfg.precision, accelerator, [t for t, _ in items])
+                loss = world.reduce_gradients(trainable, loss)
+            else:
+                loss = _forward_backward(model, items, pad_token_id, cfg.precision,
+                                         accelerator)
             if not torch.isfinite(loss):
                 tasks_in_batch = sorted({names[t] for t, _ in batch_items})
                 raise TrainingError(
@@ -286,8 +298,8 @@ def _train(
             if progress.step in eval_points:
                 _evaluate_step(model, eval_sets, selection_sets, cfg, pad_token_id,
                                steps_per_epoch, progress)
-            if state is not None and progress.step < total_steps and policy.due(
-                    progress.step, last_saved):
+            if state is not None and world.is_main and progress.step < total_steps and \
+                    policy.due(progress.step, last_saved):
                 with times.phase("state_s"):
                     state.save(_state_contents(model, optimizer, scheduler, sampler, progress,
                                                time.perf_counter() - started))
@@ -319,7 +331,7 @@ def _train(
         starved_tasks=starved,
         timing=times.as_record(),
     )
-    if state is not None:
+    if state is not None and world.is_main:
         with times.phase("state_s"):
             state.save({"finished": True, "outcome": outcome.as_state(),
                         "weights": trainable_weights(model), "random": random_state()})
@@ -403,20 +415,23 @@ def _finished_part(model: MultiTaskModel, state: PartState, saved: dict) -> Trai
 
 
 def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, precision: str,
-                      accelerator: Accelerator) -> torch.Tensor:
+                      accelerator: Accelerator, batch_tasks: list[int] | None = None
+                      ) -> torch.Tensor:
     """The step's loss, its gradients accumulated: one pass, or one per length group of a
     batch whose rows differ much in length (``length_groups``: the same gradient). A
     non-finite loss is returned before its backward pass, and the caller then raises, so the
-    optimizer never steps on those gradients."""
-    groups = length_groups(items)
-    batch_tasks = [task for task, _ in items]
+    optimizer never steps on those gradients. ``batch_tasks``: the tasks of the whole batch
+    when ``items`` are one process's shard of it (weighted as its part of that batch)."""
+    groups = length_groups(items) if items else []
+    whole = batch_tasks is None and len(groups) == 1
+    batch_tasks = batch_tasks if batch_tasks is not None else [task for task, _ in items]
     total = torch.zeros(())
     for group in groups:
         part = items if len(groups) == 1 else [items[i] for i in group]
         batch = {k: v.to(accelerator.device) for k, v in collate(part, pad_token_id).items()}
         with autocast_for(precision, accelerator.device):  # this run's precision
             logits = model(batch).float()  # fp32 losses
-            loss = (multitask_loss(logits, batch, model.tasks) if len(groups) == 1 else
+            loss = (multitask_loss(logits, batch, model.tasks) if whole else
                     group_loss(task_losses(logits, batch, model.tasks), batch_tasks))
         if not torch.isfinite(loss):
             return loss

@@ -31,6 +31,7 @@ from benchmark.methods.interface import Method
 from benchmark.methods.scoring import CandidateScoring, ScoringRequest
 from benchmark.training.evaluate import outputs_by_length, task_outputs
 from benchmark.training.heads import MultiTaskModel
+from benchmark.training.parallel import current_world
 from benchmark.training.samplers import Batch
 from benchmark.training.uncertainty_scores import normalized_entropies, task_weighted_scores
 
@@ -90,7 +91,10 @@ class UncertaintyScorer:
             self._entropies(outputs, task_ids), task_ids, self.regression,
             self.regression_source,
         )
-        return scores.float().numpy()
+        # train mode draws dropout from each process's own generator: the main process's
+        # scores are everyone's, so that all processes select the same batch
+        scores = scores.float().numpy()
+        return current_world().broadcast(scores) if self.scoring.train_mode else scores
 
     def _entropies(self, outputs: list[torch.Tensor], task_ids: torch.Tensor) -> torch.Tensor:
         """Each candidate's normalised entropy as its task's format defines it (a token
