@@ -20,6 +20,7 @@ from benchmark.methods.scoring import CandidateScoring, ScoringRequest
 from benchmark.tasks.spec import TaskSpec
 from camtl import CaMtlConfig, CaMtlEncoder
 from camtl.backbones import resolve_backbone
+from camtl.config import block_layout
 from camtl.loading import SUPPORTED_MODEL_TYPES
 
 
@@ -78,6 +79,19 @@ class CaMtl(Method):
             return CaMtlMethodEncoder.from_backbone(resolve_backbone(backbone), config)
         except ValueError as exc:
             raise BenchmarkError(f"cannot build {self.name} on {backbone!r}: {exc}") from exc
+
+    def check_build(self, backbone_config: Mapping[str, Any], options: Mapping[str, Any],
+                    max_length: int) -> None:
+        """Conditional attention needs hidden size = N x max_length (N diagonal blocks)."""
+        hidden_size = backbone_config.get("hidden_size")
+        if not self.components["conditional_attention"] or not isinstance(hidden_size, int):
+            return
+        try:
+            block_layout(hidden_size, max_length)
+        except ValueError as exc:
+            raise BenchmarkError(f"method {self.name!r} cannot be built with --max-length "
+                                 f"{max_length} on this backbone: {exc} Pass --max-length one "
+                                 "of those, or run the other methods without it.") from None
 
     def task_specific_parameter_count(self, encoder: Encoder, task_index: int) -> int:
         return encoder.task_specific_parameter_count(task_index)

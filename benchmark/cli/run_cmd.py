@@ -113,6 +113,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="reference: the reference code's choices where this project differs (docs/results.md)",
     )
     train.add_argument("--sampler", help="override the methods' samplers (see `list samplers`)")
+    train.add_argument(
+        "--compile", action="store_true", default=None,
+        help="torch.compile the encoder (another run id: its kernels round differently; "
+        "worth it on GPUs, see the README's Performance)",
+    )
     run = parser.add_argument_group("execution")
     run.add_argument("--dry-run", action="store_true", help="print the run matrix and exit")
     run.add_argument("--overwrite", action="store_true", default=None, help="redo finished runs")

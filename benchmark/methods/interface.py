@@ -188,6 +188,13 @@ class Method(ABC):
     ) -> Encoder:
         """Build the encoder for ``tasks`` with ``requires_grad`` set as the method trains it."""
 
+    def check_build(self, backbone_config: Mapping[str, Any], options: Mapping[str, Any],
+                    max_length: int) -> None:
+        """Refuse, in planning and so before any run trains, settings this method cannot build
+        an encoder from (raise ``BenchmarkError`` naming the setting and the way out).
+        ``backbone_config``: the backbone's config.json as a dict. Default: none refused."""
+        return None
+
     def task_specific_parameter_count(self, encoder: Encoder, task_index: int) -> int:
         """Encoder parameters that serve one task only (its embedding row, say); heads excluded."""
         return 0

@@ -21,7 +21,7 @@ ADVICE = (
 )
 
 
-def _local_model_type(name: str, folder: Path) -> str | None:
+def _local_config(name: str, folder: Path) -> dict:
     if not folder.is_dir():
         raise BenchmarkError(f"--backbone {name}: {folder} is a file, not a checkpoint folder; "
                              f"{ADVICE}")
@@ -33,14 +33,14 @@ def _local_model_type(name: str, folder: Path) -> str | None:
         data = json.loads(config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BenchmarkError(f"--backbone {name}: {config} cannot be read: {exc}") from None
-    return data.get("model_type") if isinstance(data, dict) else None
+    return data if isinstance(data, dict) else {}
 
 
-def _hub_model_type(name: str) -> str | None:
+def _hub_config(name: str) -> dict:
     from transformers import AutoConfig
 
     try:
-        return AutoConfig.from_pretrained(name).model_type
+        return AutoConfig.from_pretrained(name).to_dict()
     except Exception as exc:  # offline, unknown name, gated repository: all the same advice
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
         raise BenchmarkError(
@@ -49,24 +49,26 @@ def _hub_model_type(name: str) -> str | None:
         ) from None
 
 
-def backbone_model_type(name: str) -> str | None:
-    """The ``model_type`` of the backbone's config.json, or a ``BenchmarkError`` saying why the
-    backbone cannot be found (a missing path names the path and ``--backbone``)."""
+def backbone_config(name: str) -> dict:
+    """The backbone's config.json as a dict, or a ``BenchmarkError`` saying why the backbone
+    cannot be found (a missing path names the path and ``--backbone``)."""
     try:
         resolved = Path(resolve_backbone(name))
     except ImportError as exc:
         raise BenchmarkError(f"--backbone {name}: its package is not installed ({exc})") from None
     if resolved.exists():
-        return _local_model_type(name, resolved)
+        return _local_config(name, resolved)
     if not HUB_NAME.match(name):
         raise BenchmarkError(f"--backbone {name}: no such folder ({resolved.absolute()}); "
                              f"{ADVICE}")
-    return _hub_model_type(name)
+    return _hub_config(name)
 
 
-def check_backbone(name: str, methods: Mapping[str, Method]) -> None:
-    """Refuse a backbone that is missing or of a model type one of ``methods`` cannot use."""
-    model_type = backbone_model_type(name)
+def check_backbone(name: str, methods: Mapping[str, Method]) -> dict:
+    """Refuse a backbone that is missing or of a model type one of ``methods`` cannot use;
+    returns its config (what ``Method.check_build`` is asked with)."""
+    config = backbone_config(name)
+    model_type = config.get("model_type")
     for method_name, method in methods.items():
         if model_type not in method.backbone_model_types:
             wanted = ", ".join(repr(t) for t in method.backbone_model_types)
@@ -74,3 +76,4 @@ def check_backbone(name: str, methods: Mapping[str, Method]) -> None:
                 f"--backbone {name} is a {model_type!r} checkpoint, but method {method_name!r} "
                 f"needs a BERT-family one (model_type {wanted}); {ADVICE}"
             )
+    return config

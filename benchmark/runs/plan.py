@@ -133,7 +133,7 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
     selected = selected_tasks(settings)  # names first: cheap, and the likeliest typo
     methods = settings.methods or default_methods()
     method_objects = {name: get_method(name) for name in methods}
-    check_backbone(settings.backbone, method_objects)  # before any tokenizer or weights load
+    backbone_config = check_backbone(settings.backbone, method_objects)  # before any weights load
     if settings.sampler is not None and settings.sampler not in SAMPLERS:
         raise UnknownNameError("sampler", settings.sampler, SAMPLERS)
     if not settings.seeds:
@@ -164,6 +164,7 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
             **(settings.method_options.get(name) or {}),
         })
         train = method_train_config(base_train, method, options)
+        method.check_build(backbone_config, options, train.max_length)
         sampler = settings.sampler or method.default_sampler
         if sampler == "mt-uncertainty" and not method.joint:
             raise BenchmarkError(

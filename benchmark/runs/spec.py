@@ -23,6 +23,10 @@ NOT_IDENTITY = ("progress", "state_every_minutes", "state_every_steps")
 """Training settings that do not change what a run computes (progress bars, how often its
 resumable state is saved): a run with other values is the same run, with the same id."""
 
+TRAIN_PARTS_WHEN_CHANGED = {"tf32": True, "compile": False}
+"""Training settings added after runs were recorded: part of the id only when they differ
+from these defaults, so that the ids of earlier runs stay the same."""
+
 
 @dataclass(frozen=True)
 class Budget:
@@ -96,6 +100,9 @@ class RunSpec:
         train = asdict(self.train)
         for name in NOT_IDENTITY:
             train.pop(name, None)
+        for name, default in TRAIN_PARTS_WHEN_CHANGED.items():
+            if train.get(name) == default:
+                del train[name]
         provenance = self.inputs.method_provenance
         identity = {
             "method": self.method,

@@ -72,6 +72,15 @@ class TrainConfig:
     """Measure after training how much of the pretrained encoder's ability remains (STS-B
     zero-shot, masked-LM loss, CKA; the record's ``forgetting``, docs/results.md). Seconds
     per trained encoder on a CPU; ``forgetting: false`` in a profile or config skips it."""
+    tf32: bool = True
+    """On CUDA, float32 matmuls on the tensor cores in TF32 (10-bit mantissa products, float32
+    sums; several times the IEEE float32 throughput on Ampere and later GPUs). Changes
+    nothing on a CPU. ``false`` keeps IEEE float32 on a GPU (``--precision fp32`` runs that
+    must match a CPU run more closely)."""
+    compile: bool = False
+    """``torch.compile`` the encoder (dynamic shapes). Its kernels round differently from the
+    eager ones, so a compiled run is another run (its own id); the first steps of each new
+    shape include compilation. Measured by tests/benchmarks/test_gpu_speed.py."""
     deterministic: bool = True
     """torch's deterministic kernels: the same seed gives the same record, bit for bit.
     Without them CA-MTL runs drift by ~1e-8 between processes, and MT-Uncertainty turns

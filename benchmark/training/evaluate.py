@@ -16,6 +16,7 @@ from benchmark.formats.registry import format_of
 from benchmark.metrics import score_examples
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.tasks.spec import TaskSpec
+from benchmark.training.device import to_device
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.parallel import current_world
 
@@ -47,7 +48,7 @@ def task_outputs(
 ) -> list[torch.Tensor]:
     """Per-example outputs (logits, value, or choice scores) for one batch of items."""
     device = next(model.parameters()).device
-    batch = {k: v.to(device) for k, v in collate(items, pad_token_id).items()}
+    batch = to_device(collate(items, pad_token_id), device)
     with autocast_for(precision, device):
         logits = model(batch).float()
     outputs: list[torch.Tensor | None] = [None] * len(items)

@@ -33,6 +33,7 @@ from benchmark.metrics import main_score
 from benchmark.results import example_predictions
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.training.config import TrainConfig
+from benchmark.training.device import compile_encoder, set_matmul_precision, to_device
 from benchmark.training.evaluate import (
     EvalSet,
     autocast_for,
@@ -240,6 +241,9 @@ def _train(
         trainable = [p for p in model.parameters() if p.requires_grad]
     else:
         model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    set_matmul_precision(accelerator.device, cfg.tf32)
+    if cfg.compile:
+        compile_encoder(model)
     eval_every = max(1, steps_per_epoch // cfg.evaluations_per_epoch)
     eval_points = set(range(eval_every, total_steps + 1, eval_every)) | {total_steps}
     names = [t.name for t in model.tasks]
@@ -281,10 +285,11 @@ def _train(
             else:
                 loss = _forward_backward(model, items, pad_token_id, cfg.precision,
                                          accelerator)
-            if not torch.isfinite(loss):
+            loss_value = loss.item()  # the step's one wait for the device: the logged loss
+            if not math.isfinite(loss_value):
                 tasks_in_batch = sorted({names[t] for t, _ in batch_items})
                 raise TrainingError(
-                    f"the loss became {loss.item()} at step {progress.step + 1} (tasks "
+                    f"the loss became {loss_value} at step {progress.step + 1} (tasks "
                     f"{tasks_in_batch}); lower --learning-rate, use --precision fp32, or check "
                     "the labels"
                 )
@@ -292,7 +297,7 @@ def _train(
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
-            progress.record_step(batch_items, loss.item())
+            progress.record_step(batch_items, loss_value)
             bar.update(1)
             times.add("train_s", time.perf_counter() - step_started)
             if progress.step in eval_points:
@@ -417,26 +422,24 @@ def _finished_part(model: MultiTaskModel, state: PartState, saved: dict) -> Trai
 def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, precision: str,
                       accelerator: Accelerator, batch_tasks: list[int] | None = None
                       ) -> torch.Tensor:
-    """The step's loss, its gradients accumulated: one pass, or one per length group of a
-    batch whose rows differ much in length (``length_groups``: the same gradient). A
-    non-finite loss is returned before its backward pass, and the caller then raises, so the
-    optimizer never steps on those gradients. ``batch_tasks``: the tasks of the whole batch
-    when ``items`` are one process's shard of it (weighted as its part of that batch)."""
+    """The step's loss (on the device), its gradients accumulated: one pass, or one per
+    length group of a batch whose rows differ much in length (``length_groups``: the same
+    gradient). Nothing here waits for the device; the caller reads the loss once and raises
+    on a non-finite one before the optimizer steps. ``batch_tasks``: the tasks of the whole
+    batch when ``items`` are one process's shard of it (weighted as its part of that batch)."""
     groups = length_groups(items) if items else []
     whole = batch_tasks is None and len(groups) == 1
     batch_tasks = batch_tasks if batch_tasks is not None else [task for task, _ in items]
-    total = torch.zeros(())
+    total = torch.zeros((), device=accelerator.device)
     for group in groups:
         part = items if len(groups) == 1 else [items[i] for i in group]
-        batch = {k: v.to(accelerator.device) for k, v in collate(part, pad_token_id).items()}
+        batch = to_device(collate(part, pad_token_id), accelerator.device)
         with autocast_for(precision, accelerator.device):  # this run's precision
             logits = model(batch).float()  # fp32 losses
             loss = (multitask_loss(logits, batch, model.tasks) if whole else
                     group_loss(task_losses(logits, batch, model.tasks), batch_tasks))
-        if not torch.isfinite(loss):
-            return loss
         accelerator.backward(loss)
-        total = total + loss.detach().cpu()
+        total = total + loss.detach()
     return total
 
 

@@ -42,7 +42,6 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(),
 BATCH, LENGTH = 32, 128
 STEP_TARGET = 0.90
 GLUE8 = (2, 2, 2, 1, 2, 3, 2, 2)  # CoLA SST-2 MRPC STS-B QQP MNLI QNLI RTE
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
 
 def _dtype() -> torch.dtype | None:
@@ -153,14 +152,12 @@ def _bert_base_folder(folder: Path) -> str:
     return str(folder)
 
 
-def test_gpu_one_paper_epoch_on_local_glue(benchmark, speed_report, tmp_path):
-    if not (DATA / "glue_data").is_dir():
-        pytest.skip(f"no local GLUE data at {DATA}")
+def test_gpu_one_paper_epoch_on_local_glue(benchmark, speed_report, tmp_path, data_dir):
     backbone = _bert_base_folder(tmp_path / "bert-base")
     output = tmp_path / "results"
     command = [sys.executable, "-m", "benchmark", "run", "--suite", "glue", "--methods", "camtl",
                "--profile", "paper", "--seeds", "12", "--epochs", "1", "--backbone", backbone,
-               "--data-dir", str(DATA), "--output", str(output), "--no-progress"]
+               "--data-dir", str(data_dir), "--output", str(output), "--no-progress"]
 
     def one_epoch() -> None:
         subprocess.run(command, check=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})

@@ -192,6 +192,10 @@ CATALOGUE: dict[str, tuple[Callable[[Setup], list[str]], str]] = {
         _csv_user_task('text,label\nfine,yes\n"broken quote,no\nnext row",yes\nlast,no\n'),
         "train.csv:3: a quoted field runs over lines 3-4"),
     "submit-300-character-run-id": (_long_run_id, "(300 characters) does not match"),
+    # stl would train first if CA-MTL's layout were checked only when its encoder is built
+    "camtl-max-length-not-dividing-hidden-size": (
+        lambda s: [*s.rte("--max-length", "48"), "--methods", "stl,camtl"],
+        "method 'camtl' cannot be built with --max-length 48"),
 }
 
 

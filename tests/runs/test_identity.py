@@ -118,3 +118,22 @@ def test_dry_run_id_follows_the_data_folder(run_cli, data_dir, tiny_backbone, tm
     (copy / "dev.tsv").write_text("".join(lines[:-1]))  # one dev example fewer
     [other] = planned_ids(run_cli([*args, "--data-dir", str(tmp_path / "copy")]))
     assert other != real
+
+
+def test_gpu_settings_enter_the_id_only_when_changed(data_dir, tiny_backbone):
+    """tf32 and compile came after runs were recorded: at their defaults they leave the id
+    as it was; a compiled run (other kernels, other rounding) is another run."""
+    def spec(**train):
+        settings = resolve_settings(None, None, {
+            "tasks": ["rte"], "methods": ["mtl"], "backbone": tiny_backbone,
+            "data_dir": str(data_dir), **train})
+        [planned] = plan_runs(settings)
+        return planned
+
+    default = spec()
+    assert {"tf32", "compile"}.isdisjoint(default.identity()["train"])
+    assert spec(compile=False, tf32=True).run_id == default.run_id
+    compiled, ieee = spec(compile=True), spec(tf32=False)
+    assert compiled.identity()["train"]["compile"] is True
+    assert ieee.identity()["train"]["tf32"] is False
+    assert len({default.run_id, compiled.run_id, ieee.run_id}) == 3
