@@ -263,18 +263,19 @@ def run_matrix(args: argparse.Namespace, settings: Settings, specs: list[RunSpec
     finished = {} if settings.overwrite else finished_runs(specs, output)  # checked up front
     sweep = _Sweep(settings, claims, EarlierRecords(output), len(specs), world)
     busy: list[tuple[int, RunSpec]] = []
-    try:
-        for number, spec in enumerate(specs, 1):
-            if spec.run_id in finished:
-                log.info("[%d/%d] %s: already finished (%s), skipped", number, len(specs),
-                         spec.label(), spec.run_id)
-                continue
-            if sweep.attempt(number, spec) == "busy":
-                busy.append((number, spec))
-        # Claims that went stale during the pass are a dead worker's: take them over now.
-        held_by_others = [(n, s) for n, s in busy if sweep.attempt(n, s) == "busy"]
-    finally:
-        world.broadcast(None)  # the other processes of this launch stop following
+    for number, spec in enumerate(specs, 1):
+        if spec.run_id in finished:
+            log.info("[%d/%d] %s: already finished (%s), skipped", number, len(specs),
+                     spec.label(), spec.run_id)
+            continue
+        if sweep.attempt(number, spec) == "busy":
+            busy.append((number, spec))
+    # Claims that went stale during the pass are a dead worker's: take them over now.
+    held_by_others = [(n, s) for n, s in busy if sweep.attempt(n, s) == "busy"]
+    # The other processes of this launch stop following. Only here, on success: after an
+    # error they may be inside a collective of the run, and the launcher stops them when
+    # this process exits with the error (as it stops this one when one of them fails).
+    world.broadcast(None)
     done = sweep.trained
     print(
         f"{done} run(s) trained, {len(specs) - done - len(held_by_others)} already finished; "

@@ -269,6 +269,13 @@ class TaskFormat:
         (the token format's pre-split words); None: the harness's row tokenization."""
         return None
 
+    def loss_units(self, task: TaskSpec, feature: Any) -> int:
+        """How many terms of ``loss``'s mean one tokenized example contributes: 1 here (the
+        loss is a mean over examples); a format whose loss averages over words or windows
+        says how many. A batch split into length groups or data-parallel shards weights
+        each part by its share of these, so the parts add up to the whole batch's loss."""
+        return 1
+
     def loss(self, task: TaskSpec, outputs: Tensor, labels: Tensor) -> Tensor:
         """The task's training loss on its examples' outputs: MSE or cross-entropy."""
         import torch.nn.functional as F

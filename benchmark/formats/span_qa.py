@@ -282,6 +282,11 @@ class SpanQaFormat(TaskFormat):
         rows = torch.nonzero(torch.isin(batch["row_example"], example_ids)).squeeze(-1)
         return _by_example(batch["span_targets"][rows], batch, rows, example_ids, -100)
 
+    def loss_units(self, task: TaskSpec, feature: Any) -> int:
+        """The question's windows with a target: the loss is a mean over windows."""
+        targets = feature.span_targets or ()
+        return sum(1 for start in targets[::2] if start != -100)
+
     def loss(self, task: TaskSpec, outputs: Tensor, labels: Tensor) -> Tensor:
         """Per window the mean of start and end cross-entropy, averaged over windows."""
         import torch.nn.functional as F

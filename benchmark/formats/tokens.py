@@ -201,6 +201,10 @@ class TokenTagsFormat(TaskFormat):
     def batch_labels(self, batch: dict[str, Tensor], example_ids: Tensor) -> Tensor:
         return batch["word_labels"][example_ids]
 
+    def loss_units(self, task: TaskSpec, feature: Any) -> int:
+        """The sentence's words that have a first sub-token: the loss is a mean over words."""
+        return sum(1 for label in feature.word_labels or () if label != IGNORE_INDEX)
+
     def loss(self, task: TaskSpec, outputs: Tensor, labels: Tensor) -> Tensor:
         """Cross-entropy over the words that have a first sub-token."""
         import torch.nn.functional as F

@@ -45,6 +45,7 @@ from benchmark.tasks.registry import get_task, suite_names
 from benchmark.tasks.spec import TaskSpec
 from benchmark.training.checkpoint import WEIGHTS_FILE, save_checkpoint
 from benchmark.training.config import TrainConfig
+from benchmark.training.device import matmul_precision
 from benchmark.training.evaluate import EvalSet
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.loop import TrainOutcome, train_and_evaluate
@@ -68,11 +69,24 @@ def run_states(output: Path, spec: RunSpec) -> RunStates:
                      SavePolicy(spec.train.state_every_steps, spec.train.state_every_minutes))
 
 
+PART_SEED_STRIDE = 100_003
+"""Part k > 0 of a per-task method initialises its new weights from seed + k x this (a prime
+far from any seed list), not from wherever the previous part's training left torch's
+generator: that state depends on how many dropout masks the previous part drew, which a
+data-parallel process (drawing masks for its shard only) and one process do not share."""
+
+
+def part_seed(seed: int, part: int) -> int:
+    """The seed a run's ``part``-th model is initialised from (part 0: the run's seed)."""
+    return seed + PART_SEED_STRIDE * part
+
+
 def _train_group(
     spec: RunSpec, method, data: list[TaskData], cfg: TrainConfig, pad_id: int,
-    times: PhaseTimes, state: PartState, output: Path,
+    times: PhaseTimes, state: PartState, output: Path, part: int,
 ) -> tuple[MultiTaskModel, TrainOutcome]:
     tasks = [d.task for d in data]
+    torch.manual_seed(part_seed(spec.seed, part))
     with times.phase("load_s"):
         if spec.adapt_from is None:
             encoder = checked_encoder(method, spec.backbone, tasks, spec.method_options,
@@ -162,10 +176,17 @@ def execute_run(
 def train_run(
     spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool = False
 ) -> TrainedRun:
-    """Load, train, evaluate and score diagnostics (and write test predictions if asked).
+    """Load, train, evaluate and score diagnostics (and write test predictions if asked),
+    all in the run's float32 matmul precision (``tf32``, CUDA only).
 
     ``spec`` must carry its input fingerprints (plan's specs do; see ``with_inputs``).
     """
+    with matmul_precision(spec.train.tf32):
+        return _train_run(spec, data_dir, output, predict_test)
+
+
+def _train_run(spec: RunSpec, data_dir: str | None, output: Path, predict_test: bool
+               ) -> TrainedRun:
     started = time.perf_counter()
     times = PhaseTimes()
     method = get_method(spec.method)
@@ -182,12 +203,11 @@ def train_run(
     pad_id = tokenizer.pad_token_id
     with times.phase("forgetting_s"):  # before seeding: a cached probe must not shift draws
         probe = prepare_forgetting(cfg, spec.backbone, tokenizer, root)
-    torch.manual_seed(spec.seed)
     groups = [data] if method.joint else [[d] for d in data]
     states = run_states(output, spec)
     trained = [
         _train_group(spec, method, group, cfg, pad_id, times,
-                     states.part(index, tuple(d.task.name for d in group)), Path(output))
+                     states.part(index, tuple(d.task.name for d in group)), Path(output), index)
         for index, group in enumerate(groups)
     ]
     models = [m for m, _ in trained]

@@ -11,7 +11,8 @@ host prepare the next batch while the GPU works instead of waiting for each tran
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -28,14 +29,20 @@ def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[s
             for name, tensor in batch.items()}
 
 
-def set_matmul_precision(device: torch.device, tf32: bool) -> str | None:
-    """Turn TF32 float32 matmuls and convolutions on or off for a run on ``device``; returns
-    what the record says of it (None off CUDA, where the setting changes nothing)."""
-    if device.type != "cuda":
-        return None
-    torch.backends.cuda.matmul.allow_tf32 = tf32
-    torch.backends.cudnn.allow_tf32 = tf32
-    return "tf32" if tf32 else "ieee"
+@contextmanager
+def matmul_precision(tf32: bool) -> Iterator[None]:
+    """TF32 float32 matmuls and convolutions on CUDA, on or off, for everything inside (a
+    whole run: training, evaluation, diagnostics, forgetting), then the process's setting
+    back, so that one run's choice never leaks into the next. Nothing off CUDA."""
+    if not torch.cuda.is_available():
+        yield
+        return
+    before = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = tf32
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = before
 
 
 def compile_encoder(model: nn.Module) -> None:
@@ -43,6 +50,7 @@ def compile_encoder(model: nn.Module) -> None:
     checkpoints and training states, stay those of the eager module). Shapes are dynamic:
     length-grouped batches change width from step to step, and recompiling per width would
     cost more than it saves."""
+    torch._dynamo.reset()  # a sweep compiles one encoder per run: stay under the recompile limit
     model.encoder.compile(dynamic=True)
     log.info("encoder compiled with torch.compile (dynamic shapes): the first steps of each "
              "new shape family include compilation time")

@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from torch import Tensor
 
 from benchmark.data.tokenize import TokenizedExample
+from benchmark.formats.registry import format_of
+from benchmark.tasks.spec import TaskSpec
 
 MIN_SAVING = 0.25
 """Split only when the two groups pad at least this share fewer tokens than one batch."""
@@ -78,13 +80,25 @@ def length_groups(items: Sequence[tuple[int, TokenizedExample]]) -> list[list[in
     return [[i for i in range(n) if label[i] == number] for number in range(groups)]
 
 
-def group_loss(losses: Mapping[int, tuple[Tensor, int]], batch_tasks: Sequence[int]) -> Tensor:
+def loss_units(items: Sequence[tuple[int, TokenizedExample]], tasks: Sequence[TaskSpec]
+               ) -> Counter:
+    """task index -> the terms its loss averages over in ``items`` (its format's
+    ``loss_units``: examples, or words, or windows)."""
+    units: Counter = Counter()
+    for task, feature in items:
+        units[task] += format_of(tasks[task]).loss_units(tasks[task], feature)
+    return units
+
+
+def group_loss(losses: Mapping[int, tuple[Tensor, int]], group_units: Mapping[int, int],
+               batch_units: Mapping[int, int]) -> Tensor:
     """This group's part of the whole batch's loss (the mean over the batch's tasks of each
-    task's mean loss): task t's group loss weighted by its share of t's examples in the batch,
-    divided by the number of tasks in the batch. The groups' parts sum to the whole."""
-    counts = Counter(batch_tasks)
-    parts = [loss * (n / counts[task]) for task, (loss, n) in losses.items()]
+    task's mean loss): task t's group loss weighted by the group's share of t's loss terms
+    in the batch (``loss_units``), divided by the number of tasks in the batch. The groups'
+    parts sum to the whole, for means over examples, words or windows alike."""
+    parts = [loss * (group_units[task] / batch_units[task]) if batch_units[task] else loss * 0.0
+             for task, (loss, _) in losses.items()]
     total = parts[0]
     for part in parts[1:]:
         total = total + part
-    return total / len(counts)
+    return total / len(batch_units)

@@ -33,7 +33,7 @@ from benchmark.metrics import main_score
 from benchmark.results import example_predictions
 from benchmark.results.example_predictions import SplitPredictions
 from benchmark.training.config import TrainConfig
-from benchmark.training.device import compile_encoder, set_matmul_precision, to_device
+from benchmark.training.device import compile_encoder, to_device
 from benchmark.training.evaluate import (
     EvalSet,
     autocast_for,
@@ -41,7 +41,7 @@ from benchmark.training.evaluate import (
     evaluate_with_predictions,
 )
 from benchmark.training.heads import MultiTaskModel, multitask_loss, task_losses
-from benchmark.training.length_groups import group_loss, length_groups
+from benchmark.training.length_groups import group_loss, length_groups, loss_units
 from benchmark.training.parallel import current_world
 from benchmark.training.progress import LoopProgress
 from benchmark.training.samplers import SamplerContext, TaskSampler, make_sampler
@@ -238,10 +238,10 @@ def _train(
     world = current_world()
     if world.parallel:  # gradients are summed by reduce_gradients, not by a DDP wrapper
         model.to(accelerator.device)
+        world.same_weights(model)
         trainable = [p for p in model.parameters() if p.requires_grad]
     else:
         model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
-    set_matmul_precision(accelerator.device, cfg.tf32)
     if cfg.compile:
         compile_encoder(model)
     eval_every = max(1, steps_per_epoch // cfg.evaluations_per_epoch)
@@ -260,6 +260,7 @@ def _train(
                                   CheckpointSelector(cfg.model_selection, model.tasks))
     if saved is not None:
         _resume(state, saved, model, optimizer, scheduler, sampler, progress, total_steps)
+    world.own_dropout(seed, progress.step)  # after a resume too: the saved state is main's
     policy = SavePolicy(cfg.state_every_steps, cfg.state_every_minutes)
     last_saved = time.monotonic()
     times = progress.times
@@ -280,7 +281,7 @@ def _train(
             items = [(task, train_sets[task][index]) for task, index in batch_items]
             if world.parallel:  # this process's shard, weighted as part of the whole batch
                 loss = _forward_backward(model, world.shard(items), pad_token_id,
-                                         cfg.precision, accelerator, [t for t, _ in items])
+                                         cfg.precision, accelerator, items)
                 loss = world.reduce_gradients(trainable, loss)
             else:
                 loss = _forward_backward(model, items, pad_token_id, cfg.precision,
@@ -420,16 +421,16 @@ def _finished_part(model: MultiTaskModel, state: PartState, saved: dict) -> Trai
 
 
 def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, precision: str,
-                      accelerator: Accelerator, batch_tasks: list[int] | None = None
+                      accelerator: Accelerator, batch_items: list | None = None
                       ) -> torch.Tensor:
     """The step's loss (on the device), its gradients accumulated: one pass, or one per
     length group of a batch whose rows differ much in length (``length_groups``: the same
     gradient). Nothing here waits for the device; the caller reads the loss once and raises
-    on a non-finite one before the optimizer steps. ``batch_tasks``: the tasks of the whole
-    batch when ``items`` are one process's shard of it (weighted as its part of that batch)."""
+    on a non-finite one before the optimizer steps. ``batch_items``: the whole batch when
+    ``items`` are one process's shard of it (weighted as its part of that batch)."""
     groups = length_groups(items) if items else []
-    whole = batch_tasks is None and len(groups) == 1
-    batch_tasks = batch_tasks if batch_tasks is not None else [task for task, _ in items]
+    whole = batch_items is None and len(groups) == 1
+    batch_units = loss_units(items if batch_items is None else batch_items, model.tasks)
     total = torch.zeros((), device=accelerator.device)
     for group in groups:
         part = items if len(groups) == 1 else [items[i] for i in group]
@@ -437,7 +438,8 @@ def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, pre
         with autocast_for(precision, accelerator.device):  # this run's precision
             logits = model(batch).float()  # fp32 losses
             loss = (multitask_loss(logits, batch, model.tasks) if whole else
-                    group_loss(task_losses(logits, batch, model.tasks), batch_tasks))
+                    group_loss(task_losses(logits, batch, model.tasks),
+                               loss_units(part, model.tasks), batch_units))
         accelerator.backward(loss)
         total = total + loss.detach()
     return total

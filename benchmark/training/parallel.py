@@ -79,21 +79,43 @@ class World:
     def reduce_gradients(self, parameters: Sequence[torch.nn.Parameter],
                          loss: torch.Tensor) -> torch.Tensor:
         """Sum the trainable gradients and the shard losses over the processes, in one
-        collective; a parameter a shard did not reach counts as a zero gradient. Returns
-        the whole batch's loss (non-finite on every process when on one)."""
+        collective. A parameter a shard did not reach counts as a zero gradient there; one
+        that no shard reached keeps no gradient, as in one process (AdamW then leaves it
+        alone: no decay, no moment update). Returns the whole batch's loss (non-finite on
+        every process when on one)."""
         if not self.parallel:
             return loss
         device = parameters[0].device if parameters else loss.device
         flat = [p.grad.reshape(-1).float() if p.grad is not None else
                 torch.zeros(p.numel(), device=device) for p in parameters]
-        buffer = torch.cat([*flat, loss.detach().float().reshape(1).to(device)])
+        reached = torch.tensor([float(p.grad is not None) for p in parameters], device=device)
+        buffer = torch.cat([*flat, reached, loss.detach().float().reshape(1).to(device)])
         dist.all_reduce(buffer, op=dist.ReduceOp.SUM)
         offset = 0
-        for param in parameters:
+        counts = buffer[-1 - len(parameters):-1].tolist()
+        for param, count in zip(parameters, counts, strict=True):
             size = param.numel()
-            param.grad = buffer[offset:offset + size].view_as(param).to(param.dtype).clone()
+            param.grad = (buffer[offset:offset + size].view_as(param).to(param.dtype).clone()
+                          if count > 0 else None)
             offset += size
         return buffer[-1].cpu()
+
+    def same_weights(self, module: torch.nn.Module) -> None:
+        """Give every process the main process's parameters and buffers before training.
+        Every process builds the model from the same seed (``runs.execute.part_seed``), so
+        this only guards the promise that all shards train one model: a method whose
+        construction draws from another source of randomness cannot split it."""
+        if not self.parallel:
+            return
+        for tensor in module.state_dict().values():
+            dist.broadcast(tensor, src=0)
+
+    def own_dropout(self, seed: int, step: int) -> None:
+        """Seed torch's generator per process (all but the main one, which keeps the
+        one-process stream), so the shards of a step draw independent dropout masks rather
+        than the same masks for rows at the same positions."""
+        if self.parallel and not self.is_main:
+            torch.manual_seed(seed * 1_000_003 + self.rank * 7919 + step)
 
     def describe(self) -> dict[str, Any]:
         """What the record's manifest says of the launch (not part of the run id)."""

@@ -95,9 +95,11 @@ def _camtl(task_ids: torch.Tensor, batch: dict) -> _Trainer:
 
 @pytest.fixture(autouse=True)
 def _tf32():
+    before = torch.backends.cuda.matmul.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = True  # what a run does on CUDA (tf32: true)
     hf_logging.set_verbosity_error()
     yield
+    torch.backends.cuda.matmul.allow_tf32 = before
 
 
 def test_gpu_training_step_camtl_vs_plain_bert_base(benchmark, speed_report):

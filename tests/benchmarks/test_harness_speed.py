@@ -22,6 +22,7 @@ import time
 import pytest
 import torch
 import torch.nn.functional as F
+from accelerate import Accelerator
 from speed_tools import busy_load, check_at_most, interleaved, paired_ratio, record, rounds
 
 from baselines.mtl import StandardMultiTask
@@ -185,8 +186,6 @@ def test_mixed_batch_step_by_length_groups(benchmark, data_dir, minilm_tokenizer
     """CA-MTL steps on batches that mix the five GLUE tasks at random (as MT-Uncertainty's
     picks do): one padded pass against the loop's length groups (the same gradient,
     tests/training/test_length_groups.py)."""
-    from accelerate import Accelerator
-
     from benchmark.methods.registry import get_method
     from benchmark.training.length_groups import length_groups
     from benchmark.training.loop import _forward_backward
@@ -228,3 +227,51 @@ def test_mixed_batch_step_by_length_groups(benchmark, data_dir, minilm_tokenizer
     record(benchmark, speed_report,
            f"{precision} CA-MTL mixed steps ({split}/{len(batches)} split)", times, ratio)
     check_at_most(ratio, {"groups/one": GROUPS_TARGET}, busy_load())
+
+
+def test_compiled_encoder_step_vs_eager_on_cpu(benchmark, data_dir, minilm_tokenizer,
+                                               speed_report):
+    """``--compile``'s effect on a CPU: CA-MTL steps (fp32, MiniLM, batch 32 of real SST-2 and
+    RTE rows, the loop's own step) with the encoder compiled against eager, after the
+    compiled model has seen every batch shape once (compilation time reported apart). No
+    target: torch.compile is for GPUs; this says what it does here."""
+    from benchmark.methods.registry import get_method
+    from benchmark.training.device import compile_encoder
+    from benchmark.training.loop import _forward_backward
+
+    tasks = [get_task("sst2"), get_task("rte")]
+    pool = [(index, feature) for index, task in enumerate(tasks)
+            for feature in tokenize_examples(load_split(task, "train", data_dir)[:64], task,
+                                             minilm_tokenizer, 128, None)]
+    generator = torch.Generator().manual_seed(0)
+    batches = [[pool[i] for i in torch.randperm(len(pool), generator=generator)[:32].tolist()]
+               for _ in range(3)]
+    method = get_method("camtl")
+    accelerator = Accelerator(cpu=True)
+    pad = minilm_tokenizer.pad_token_id
+
+    def trainer(compiled: bool):
+        torch.manual_seed(0)
+        model = MultiTaskModel(method.build_encoder(DEFAULT_BACKBONE, tasks,
+                                                    method.resolve_options({}), 128), tasks)
+        model.train()
+        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
+                                      lr=1e-5, fused=True)
+        if compiled:
+            compile_encoder(model)
+
+        def steps() -> None:
+            for items in batches:
+                _forward_backward(model, items, pad, "fp32", accelerator)
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+        return steps
+
+    eager, compiled = trainer(False), trainer(True)
+    started = time.perf_counter()
+    compiled()  # compiles for these shapes
+    compile_s = time.perf_counter() - started
+    times = interleaved(benchmark, {"eager": eager, "compiled": compiled}, rounds(3), warmup=1)
+    ratio = {"compiled/eager": paired_ratio(times, "compiled", "eager")}
+    record(benchmark, speed_report, "compiled CA-MTL steps (cpu)", times, ratio)
+    speed_report.append(f"  first compiled pass (compilation included): {compile_s:.1f} s")

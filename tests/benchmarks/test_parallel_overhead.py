@@ -40,7 +40,10 @@ def _free_port() -> str:
 
 
 def _one_thread() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
+    """One thread per process; no GPU (a CPU measurement, and on a one-GPU machine the
+    second process would be put on a cuda:1 that is not there)."""
+    return {**os.environ, "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
+            "CUDA_VISIBLE_DEVICES": ""}
 
 
 def _fresh(folder: Path) -> Path:
@@ -66,7 +69,7 @@ def test_one_run_over_two_processes_vs_one(benchmark, data_dir, tmp_path, speed_
     variants = {
         "one": lambda: _check(subprocess.run(
             [sys.executable, *run, "--output", str(_fresh(one))], capture_output=True,
-            text=True)),
+            text=True, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})),
         "two": lambda: _check(subprocess.run(
             [*launch, "--main_process_port", _free_port(), *run, "--output", str(_fresh(two))],
             capture_output=True, text=True, env=_one_thread())),

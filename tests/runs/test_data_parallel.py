@@ -8,7 +8,8 @@ the gradients are summed across processes; one step's gradient matches the one-p
 gradient to float rounding (the first test: measured 3e-8 of gradients up to 0.25, CA-MTL and
 MTL). What cannot be the same is dropout: each process draws the masks of its own rows from
 its own generator, so the training losses differ at dropout's scale (measured 2.7e-4 after
-14 steps below), as they would between two machines. Uneven on purpose: a global batch of 5
+14 steps below for CA-MTL; 7e-4 and 4e-4 for stl's two models), as they would between two
+machines. Uneven on purpose: a global batch of 5
 is split 2 + 3, and the 30 dev examples per task run as 5 evaluation chunks of 7, 3 on the
 main process and 2 on the other.
 """
@@ -52,7 +53,10 @@ def _free_port() -> int:
 
 
 def _environment() -> dict[str, str]:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    """One thread per process, and no GPU: these are CPU launches (on a one-GPU machine
+    Accelerate would put the second process on a cuda:1 that is not there)."""
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO),
+            "CUDA_VISIBLE_DEVICES": ""}
 
 
 @pytest.mark.parametrize("method", ["camtl", "mtl"])
@@ -70,12 +74,14 @@ def test_one_step_over_two_processes_has_the_one_process_gradient(
     assert step["loss"] == pytest.approx(step["one_process_loss"], abs=1e-6)
     assert step["max_grad"] > 0.01, "a real gradient"
     assert step["max_grad_difference"] < GRADIENT_TOLERANCE
-    assert step["nonzero_where_one_process_had_none"] == 0
+    assert step["no_grad_in_one_process"] > 0, "WNUT 2017's token head: reached by no shard"
+    assert step["grad_where_one_process_had_none"] == 0, "left without a gradient, as alone"
 
 
-def _run(launcher: list[str], output: Path, backbone: str, data_dir: Path, config: Path):
+def _run(launcher: list[str], output: Path, backbone: str, data_dir: Path, config: Path,
+         method: str):
     env = _environment()
-    command = [*launcher, "-m", "benchmark", "run", "--tasks", "rte,mrpc", "--methods", "camtl",
+    command = [*launcher, "-m", "benchmark", "run", "--tasks", "rte,mrpc", "--methods", method,
                "--seeds", "3", "--backbone", backbone, "--data-dir", str(data_dir),
                "--output", str(output), "--config", str(config), "--no-progress"]
     done = subprocess.run(command, env=env, cwd=REPO, capture_output=True, text=True,
@@ -84,18 +90,22 @@ def _run(launcher: list[str], output: Path, backbone: str, data_dir: Path, confi
     return done
 
 
-@pytest.fixture(scope="module")
-def launches(tmp_path_factory, dropout_free_backbone, data_dir):
-    root = tmp_path_factory.mktemp("parallel")
+@pytest.fixture(scope="module", params=["camtl", "stl"])
+def launches(request, tmp_path_factory, dropout_free_backbone, data_dir):
+    """One launch of each kind per method: CA-MTL (one joint model, MT-Uncertainty) and stl
+    (one model per task: the second starts from a random state each process's shards moved
+    differently, so its new weights must come from the main process)."""
+    method = request.param
+    root = tmp_path_factory.mktemp(f"parallel-{method}")
     config = root / "budget.yaml"
     config.write_text("max_train_samples: 40\nmax_eval_samples: 30\nepochs: 1\nbatch_size: 5\n"
                       "max_length: 32\neval_batch_size: 7\nmodel_selection: best\n"
                       "precision: fp32\n")
-    one = _run([sys.executable], root / "one", dropout_free_backbone, data_dir, config)
+    one = _run([sys.executable], root / "one", dropout_free_backbone, data_dir, config, method)
     accelerate = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu",
                   "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
                   "--dynamo_backend", "no", "--main_process_port", str(_free_port())]
-    two = _run(accelerate, root / "two", dropout_free_backbone, data_dir, config)
+    two = _run(accelerate, root / "two", dropout_free_backbone, data_dir, config, method)
     return root / "one", root / "two", one, two
 
 
@@ -123,7 +133,7 @@ def test_two_processes_write_one_record_equal_to_the_single_process_one(launches
     assert par["training"]["task_schedule"] == one["training"]["task_schedule"], (
         "MT-Uncertainty selected the same batches")
     assert par["data_usage"] == one["data_usage"]
-    assert par["training"]["steps"] == one["training"]["steps"] == 14
+    assert par["training"]["steps"] == one["training"]["steps"] > 0
     for a, b in zip(one["history"], par["history"], strict=True):
         assert a["step"] == b["step"]
         assert abs(a["train_loss"] - b["train_loss"]) < LOSS_TOLERANCE

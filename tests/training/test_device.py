@@ -14,7 +14,7 @@ from benchmark.data.loading import load_split
 from benchmark.data.tokenize import tokenize_examples
 from benchmark.methods.registry import get_method
 from benchmark.tasks.registry import get_task
-from benchmark.training.device import compile_encoder, set_matmul_precision, to_device
+from benchmark.training.device import compile_encoder, matmul_precision, to_device
 from benchmark.training.heads import MultiTaskModel
 
 
@@ -43,10 +43,12 @@ def test_a_compiled_encoder_gives_the_eager_outputs_under_the_same_names(
     torch.testing.assert_close(shorter, eager[:5], atol=1e-5, rtol=1e-4)
 
 
-def test_off_cuda_copies_are_plain_and_tf32_is_not_touched() -> None:
+def test_copies_are_plain_off_cuda_and_tf32_is_scoped_to_the_run() -> None:
     batch = {"input_ids": torch.arange(6).view(2, 3)}
     moved = to_device(batch, torch.device("cpu"))
     assert moved["input_ids"] is batch["input_ids"]  # already there: no copy, nothing pinned
     before = torch.backends.cuda.matmul.allow_tf32
-    assert set_matmul_precision(torch.device("cpu"), tf32=not before) is None
-    assert torch.backends.cuda.matmul.allow_tf32 == before
+    with matmul_precision(tf32=not before):
+        inside = torch.backends.cuda.matmul.allow_tf32
+    assert inside == (not before if torch.cuda.is_available() else before)
+    assert torch.backends.cuda.matmul.allow_tf32 == before, "the process's setting is back"

@@ -3,6 +3,7 @@ gradient of the one padded batch, on the real MiniLM CA-MTL model and real rows.
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from benchmark.training.length_groups import (
     PASS_OVERHEAD,
     group_loss,
     length_groups,
+    loss_units,
 )
 from benchmark.training.loop import _forward_backward
 from camtl.backbones import DEFAULT_BACKBONE
@@ -90,7 +92,8 @@ def test_the_groups_give_the_whole_batch_loss_and_gradient(mixed) -> None:
     parts = []
     for group in groups:
         part = collate([items[i] for i in group], 0)
-        loss = group_loss(task_losses(model(part), part, tasks), [t for t, _ in items])
+        loss = group_loss(task_losses(model(part), part, tasks),
+                          loss_units([items[i] for i in group], tasks), loss_units(items, tasks))
         loss.backward()
         parts.append(loss.detach())
     assert float(sum(parts)) == pytest.approx(float(whole.detach()), rel=1e-5)
@@ -101,3 +104,40 @@ def test_the_groups_give_the_whole_batch_loss_and_gradient(mixed) -> None:
     loss = _forward_backward(model, items, 0, "fp32", Accelerator(cpu=True))
     assert float(loss) == pytest.approx(float(whole.detach()), rel=1e-5)
     torch.testing.assert_close(params[0].grad, expected[0], rtol=1e-4, atol=1e-6)
+
+
+def test_shards_of_word_and_window_level_losses_add_up_to_the_whole_batch(
+        data_dir: Path, minilm_tokenizer) -> None:
+    """RTE pairs, WNUT 2017 sentences (loss: a mean over words) and SQuAD questions (a mean
+    over windows) in one batch, split in two uneven shards as two processes would train it:
+    each shard weighted by its share of each task's loss terms, the two add up to the whole
+    batch's loss and gradient. Weighted by examples instead, they would not: the shards hold
+    different numbers of words and windows per example."""
+    tasks = [get_task(n) for n in ("rte", "wnut17", "squad")]
+    per_task = []
+    for index, task in enumerate(tasks):
+        examples = load_split(task, "dev", data_dir, allow_hub=False)[:4]
+        features = tokenize_examples(examples, task, minilm_tokenizer, MAX_LENGTH, None)
+        per_task.append([(index, f) for f in features])
+    items = [item for row in zip(*per_task, strict=True) for item in row]
+    units = loss_units(items[:5], tasks)
+    examples = Counter(task for task, _ in items[:5])
+    assert units[1] > examples[1] and units[2] > examples[2], "words and windows, not examples"
+    method = get_method("mtl")
+    torch.manual_seed(0)
+    model = MultiTaskModel(method.build_encoder(DEFAULT_BACKBONE, tasks,
+                                                method.resolve_options({}), MAX_LENGTH), tasks)
+    model.eval()
+    params = [p for p in model.parameters() if p.requires_grad]
+    batch = collate(items, 0)
+    whole = multitask_loss(model(batch), batch, tasks)
+    whole.backward()
+    expected = [p.grad.clone() if p.grad is not None else None for p in params]
+    model.zero_grad(set_to_none=True)
+    accelerator = Accelerator(cpu=True)
+    shards = [_forward_backward(model, part, 0, "fp32", accelerator, items)
+              for part in (items[:5], items[5:])]  # gradients accumulate: their sum
+    assert float(sum(shards)) == pytest.approx(float(whole.detach()), rel=1e-5)
+    for got, want in zip((p.grad for p in params), expected, strict=True):
+        if want is not None:
+            torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
