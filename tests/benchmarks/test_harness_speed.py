@@ -178,6 +178,17 @@ def test_smoke_profile_of_every_method(benchmark, data_dir, tmp_path, speed_repo
     check_at_most({"wall_s": wall}, {"wall_s": SMOKE_LIMIT_S}, busy_load())
 
 
+def _random_mixed_batches(tasks, data_dir, tokenizer, per_task: int, count: int) -> list[list]:
+    """``count`` batches of 32 drawn at random (seed 0) from the first ``per_task`` training
+    examples of each task, tokenized at length 128: what MT-Uncertainty's picks look like."""
+    pool = [(index, feature) for index, task in enumerate(tasks)
+            for feature in tokenize_examples(load_split(task, "train", data_dir)[:per_task],
+                                             task, tokenizer, 128, None)]
+    generator = torch.Generator().manual_seed(0)
+    return [[pool[i] for i in torch.randperm(len(pool), generator=generator)[:32].tolist()]
+            for _ in range(count)]
+
+
 MIXED_TASKS = ("cola", "sst2", "mrpc", "stsb", "rte")
 GROUPS_TARGET = 0.85  # length-grouped step seconds / one padded batch's, on mixed batches
 
@@ -191,12 +202,7 @@ def test_mixed_batch_step_by_length_groups(benchmark, data_dir, minilm_tokenizer
     from benchmark.training.loop import _forward_backward
 
     tasks = [get_task(t) for t in MIXED_TASKS]
-    pool = [(index, feature) for index, task in enumerate(tasks)
-            for feature in tokenize_examples(load_split(task, "train", data_dir)[:200], task,
-                                             minilm_tokenizer, 128, None)]
-    generator = torch.Generator().manual_seed(0)
-    batches = [[pool[i] for i in torch.randperm(len(pool), generator=generator)[:32].tolist()]
-               for _ in range(4)]
+    batches = _random_mixed_batches(tasks, data_dir, minilm_tokenizer, per_task=200, count=4)
     method = get_method("camtl")
     torch.manual_seed(0)
     model = MultiTaskModel(method.build_encoder(DEFAULT_BACKBONE, tasks,
@@ -240,12 +246,7 @@ def test_compiled_encoder_step_vs_eager_on_cpu(benchmark, data_dir, minilm_token
     from benchmark.training.loop import _forward_backward
 
     tasks = [get_task("sst2"), get_task("rte")]
-    pool = [(index, feature) for index, task in enumerate(tasks)
-            for feature in tokenize_examples(load_split(task, "train", data_dir)[:64], task,
-                                             minilm_tokenizer, 128, None)]
-    generator = torch.Generator().manual_seed(0)
-    batches = [[pool[i] for i in torch.randperm(len(pool), generator=generator)[:32].tolist()]
-               for _ in range(3)]
+    batches = _random_mixed_batches(tasks, data_dir, minilm_tokenizer, per_task=64, count=3)
     method = get_method("camtl")
     accelerator = Accelerator(cpu=True)
     pad = minilm_tokenizer.pad_token_id
