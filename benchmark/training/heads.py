@@ -165,18 +165,17 @@ def example_outputs(
 
 
 def task_losses(logits: Tensor, batch: dict[str, Tensor], tasks: Sequence[TaskSpec]
-                ) -> dict[int, tuple[Tensor, int]]:
-    """{task index: (its own loss (its format's), its examples)} for the tasks in the batch."""
+                ) -> dict[int, Tensor]:
+    """{task index: its own loss (its format's)} for the tasks in the batch."""
     losses = {}
     for index in torch.unique(batch["example_task"]).tolist():
         task = tasks[index]
         fmt = format_of(task)
         outputs, example_ids = fmt.example_outputs(logits, batch, task, index)
-        losses[index] = (fmt.loss(task, outputs, fmt.batch_labels(batch, example_ids)),
-                         int(example_ids.numel()))
+        losses[index] = fmt.loss(task, outputs, fmt.batch_labels(batch, example_ids))
     return losses
 
 
 def multitask_loss(logits: Tensor, batch: dict[str, Tensor], tasks: Sequence[TaskSpec]) -> Tensor:
     """Mean over the tasks present in the batch of each task's own loss (its format's)."""
-    return torch.stack([loss for loss, _ in task_losses(logits, batch, tasks).values()]).mean()
+    return torch.stack(list(task_losses(logits, batch, tasks).values())).mean()

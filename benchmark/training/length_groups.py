@@ -90,14 +90,14 @@ def loss_units(items: Sequence[tuple[int, TokenizedExample]], tasks: Sequence[Ta
     return units
 
 
-def group_loss(losses: Mapping[int, tuple[Tensor, int]], group_units: Mapping[int, int],
+def group_loss(losses: Mapping[int, Tensor], group_units: Mapping[int, int],
                batch_units: Mapping[int, int]) -> Tensor:
     """This group's part of the whole batch's loss (the mean over the batch's tasks of each
     task's mean loss): task t's group loss weighted by the group's share of t's loss terms
     in the batch (``loss_units``), divided by the number of tasks in the batch. The groups'
     parts sum to the whole, for means over examples, words or windows alike."""
     parts = [loss * (group_units[task] / batch_units[task]) if batch_units[task] else loss * 0.0
-             for task, (loss, _) in losses.items()]
+             for task, loss in losses.items()]
     total = parts[0]
     for part in parts[1:]:
         total = total + part

@@ -430,7 +430,7 @@ def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, pre
     ``items`` are one process's shard of it (weighted as its part of that batch)."""
     groups = length_groups(items) if items else []
     whole = batch_items is None and len(groups) == 1
-    batch_units = loss_units(items if batch_items is None else batch_items, model.tasks)
+    batch_units = None if whole else loss_units(batch_items or items, model.tasks)
     total = torch.zeros((), device=accelerator.device)
     for group in groups:
         part = items if len(groups) == 1 else [items[i] for i in group]
