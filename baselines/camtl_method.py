@@ -3,7 +3,8 @@
 The `camtl` library knows nothing of the benchmark; this module fits it to the method
 interface: ``CaMtlMethodEncoder`` gives the interface's ``EncoderOutput`` (its top layer runs
 on [CLS] only unless all positions are asked for), and ``CaMtl.candidate_scoring`` is CA-MTL's
-own MT-Uncertainty scoring path (``baselines.camtl_scoring``: int8 linears on CPUs).
+own MT-Uncertainty scoring path (``baselines.camtl_scoring``: bf16 where the hardware has
+it, else int8 linears on CPUs).
 """
 
 from __future__ import annotations
@@ -97,7 +98,7 @@ class CaMtl(Method):
         return encoder.task_specific_parameter_count(task_index)
 
     def candidate_scoring(self, encoder: Encoder, request: ScoringRequest) -> CandidateScoring:
-        """int8 token-wise linears on CPUs, bf16 on accelerators (eval mode); the reference
+        """bf16 where the hardware has it, else int8 linears on CPUs (eval mode); the reference
         fidelity's train-mode fp32 scoring as the default hook gives it."""
         return camtl_candidate_scoring(encoder, request)
 

@@ -1,10 +1,11 @@
 """CA-MTL's MT-Uncertainty scoring path, behind the method's ``candidate_scoring`` hook.
 
-Scoring only ranks candidates, so CA-MTL scores them in reduced precision: int8 token-wise
-linears on CPUs (``camtl.quantized``, the fast choice there; its ranking agreement with fp32 is
-tested in ``tests/camtl`` and ``tests/benchmarks/test_camtl_speed.py``), bf16 autocast on
-accelerators (``camtl.default_precision``). The reference fidelity's train-mode fp32 scoring
-and any insisted precision other than int8 take the default path.
+Scoring only ranks candidates, so CA-MTL scores them in reduced precision
+(``camtl.default_precision``): bf16 autocast on accelerators and on CPUs with native bf16
+units, int8 token-wise linears on other CPUs (``camtl.quantized``); their ranking agreement
+with fp32 is tested in ``tests/camtl`` and ``tests/benchmarks/test_camtl_speed.py``. The
+reference fidelity's train-mode fp32 scoring and any insisted precision other than int8 take
+the default path.
 """
 
 from __future__ import annotations

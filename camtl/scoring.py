@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from camtl.heads import CaMtlForMultiTask
+from camtl.linear import cpu_has_native_bf16
 from camtl.quantized import Int8Cache, int8_available
 from camtl.uncertainty import mt_uncertainty_scores, select_most_uncertain
 
@@ -27,8 +28,11 @@ PRECISIONS = ("fp32", "bf16", "int8")
 
 
 def default_precision(device: torch.device | str = "cpu") -> str:
-    """int8 on CPUs (where torch has the kernels), bf16 on accelerators."""
-    if torch.device(device).type != "cpu":
+    """bf16 on accelerators and on CPUs with native bf16 units, else int8 (where torch has
+    the kernels). On a 2-core avx512_bf16 CPU, MiniLM CA-MTL, 5 x 32 GLUE training
+    candidates: bf16 0.36 s, int8 0.46 s, fp32 0.73 s (medians of 5 interleaved rounds,
+    2026-12-04); without bf16 units bf16 is emulated and many times slower."""
+    if torch.device(device).type != "cpu" or cpu_has_native_bf16():
         return "bf16"
     return "int8" if int8_available() else "fp32"
 

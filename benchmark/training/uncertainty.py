@@ -36,6 +36,8 @@ from benchmark.training.samplers import Batch
 from benchmark.training.uncertainty_scores import normalized_entropies, task_weighted_scores
 
 CHUNK_SIZE = 32
+_UNREAD = torch.zeros(1)
+"""The stand-in output of a candidate whose score does not read its output."""
 
 
 class UncertaintyScorer:
@@ -83,9 +85,7 @@ class UncertaintyScorer:
                     )
                 ]
             else:
-                outputs = outputs_by_length(
-                    self.model, items, CHUNK_SIZE, self.pad_token_id, "fp32"
-                )
+                outputs = self._eval_outputs(items)
         task_ids = torch.tensor([task for task, _ in candidates])
         scores = task_weighted_scores(
             self._entropies(outputs, task_ids), task_ids, self.regression,
@@ -95,6 +95,21 @@ class UncertaintyScorer:
         # scores are everyone's, so that all processes select the same batch
         scores = scores.float().numpy()
         return current_world().broadcast(scores) if self.scoring.train_mode else scores
+
+    def _eval_outputs(self, items: list[tuple[int, TokenizedExample]]) -> list[torch.Tensor]:
+        """Outputs of the candidates whose scores read them. A regression candidate's score
+        is copied or a quantile of the others' (``task_weighted_scores``), never its own
+        output, so it is not run (a zero stands in): on GLUE that is STS-B's share of the
+        scoring, an eighth of its tokens. Train mode runs everything: skipping rows there
+        would shift the dropout stream of the reference-faithful mode."""
+        read = [i for i, (task, _) in enumerate(items) if not self.regression[task]]
+        computed = outputs_by_length(
+            self.model, [items[i] for i in read], CHUNK_SIZE, self.pad_token_id, "fp32"
+        ) if read else []
+        outputs = [_UNREAD] * len(items)
+        for i, output in zip(read, computed, strict=True):
+            outputs[i] = output
+        return outputs
 
     def _entropies(self, outputs: list[torch.Tensor], task_ids: torch.Tensor) -> torch.Tensor:
         """Each candidate's normalised entropy as its task's format defines it (a token

@@ -1,4 +1,4 @@
-"""Candidate scoring: exact in fp32 (length chunks), rank-preserving in int8."""
+"""Candidate scoring: exact in fp32 (length chunks), rank-preserving in int8 and bf16."""
 
 from __future__ import annotations
 
@@ -55,18 +55,20 @@ def test_fp32_scoring_in_length_chunks_is_exact(minilm_model, tokenizer):
     assert_close_to_scale(scores, mt_uncertainty_scores(expected, task_ids, [2, 3, 1]))
 
 
-def test_int8_ranking_agrees_with_fp32(minilm_model, tokenizer):
+@pytest.mark.parametrize("precision", ["int8", "bf16"])
+def test_reduced_precision_ranking_agrees_with_fp32(minilm_model, tokenizer, precision):
     batch = _candidates(tokenizer, 96)
     task_ids = torch.arange(96) % 3
     args = (batch["input_ids"], batch["attention_mask"], batch["token_type_ids"], task_ids)
     exact = CandidateScorer(minilm_model, "fp32").scores(*args)
-    fast = CandidateScorer(minilm_model, "int8").scores(*args)
+    fast = CandidateScorer(minilm_model, precision).scores(*args)
     ranks = torch.stack([exact.argsort().argsort(), fast.argsort().argsort()]).float()
-    # int8 (7-bit activations on AVX2) perturbs near-equal scores, so ranks move a little ...
+    # int8 (7-bit activations on AVX2) and bf16 (8-bit mantissas) perturb near-equal scores,
+    # so ranks move a little ...
     assert torch.corrcoef(ranks)[0, 1] > 0.9
     chosen_exact = select_most_uncertain(exact, 32)
     chosen_fast = select_most_uncertain(fast, 32)
-    # ... but what int8 selects is as uncertain, by the fp32 scores, as the fp32 selection
+    # ... but what they select is as uncertain, by the fp32 scores, as the fp32 selection
     assert exact[chosen_fast].sum() >= 0.98 * exact[chosen_exact].sum()
 
 

@@ -24,7 +24,7 @@ from benchmark.tasks.registry import get_task
 from benchmark.training.evaluate import task_outputs
 from benchmark.training.heads import MultiTaskModel
 from benchmark.training.uncertainty import UncertaintyScorer
-from camtl import mt_uncertainty_scores, select_most_uncertain
+from camtl import default_precision, mt_uncertainty_scores, select_most_uncertain
 from camtl.backbones import DEFAULT_BACKBONE
 from camtl.quantized import int8_available
 
@@ -76,31 +76,46 @@ def test_fp32_scores_equal_scoring_each_candidate_alone(train_sets, minilm_token
     scorer = UncertaintyScorer(
         model, features, minilm_tokenizer.pad_token_id, "fp32", precision="fp32"
     )
-    scores = torch.from_numpy(scorer(CANDIDATES))
+    rows_run: list[int] = []
+    hook = model.encoder.register_forward_pre_hook(
+        lambda _module, args, kwargs: rows_run.append(len(kwargs.get("input_ids", args[0]))),
+        with_kwargs=True,
+    )
+    try:
+        scores = torch.from_numpy(scorer(CANDIDATES))
+    finally:
+        hook.remove()
+    # STS-B's candidates take quantiles of the others' scores: they are never run (SST-2
+    # and RTE run a row per candidate, COPA a row per choice)
+    copa_rows = sum(len(f.input_ids) for f in features[3])
+    assert sum(rows_run) == 2 * PER_TASK + copa_rows
     expected = _one_by_one_scores(model, tasks, features, minilm_tokenizer.pad_token_id)
     torch.testing.assert_close(scores, expected.float(), atol=1e-4, rtol=1e-4)
     assert scores.std() > 0.01  # the heads discriminate: the comparison is not between constants
 
 
 @pytest.mark.skipif(not int8_available(), reason="this torch build has no int8 linear kernels")
-def test_int8_is_the_default_for_camtl_and_picks_an_equally_uncertain_batch(
-    train_sets, minilm_tokenizer
+@pytest.mark.parametrize("insisted", [None, "int8", "bf16"])
+def test_camtl_scores_in_reduced_precision_and_picks_an_equally_uncertain_batch(
+    train_sets, minilm_tokenizer, insisted
 ):
+    """None: CA-MTL's own choice (bf16 on CPUs with bf16 units, else int8)."""
     tasks, features = train_sets
     model = _model(CaMtl(), tasks)
     before = {n: p.detach().clone() for n, p in model.named_parameters()}
     linears = sum(isinstance(m, nn.Linear) for m in model.modules())
-    fast = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32", method=CaMtl())
+    fast = UncertaintyScorer(model, features, minilm_tokenizer.pad_token_id, "fp32",
+                             precision=insisted, method=CaMtl())
     exact = UncertaintyScorer(
         model, features, minilm_tokenizer.pad_token_id, "fp32", precision="fp32", method=CaMtl()
     )
-    assert fast.precision == "int8" and exact.precision == "fp32"
-    # without the method the harness knows no int8 path: the encoder's class decides nothing
+    assert fast.precision == (insisted or default_precision("cpu")) and exact.precision == "fp32"
+    # without the method the harness knows no reduced path: the encoder's class decides nothing
     assert UncertaintyScorer(model, features, 0, "fp32").precision == "fp32"
-    int8_scores = torch.from_numpy(fast(CANDIDATES))
+    fast_scores = torch.from_numpy(fast(CANDIDATES))
     fp32_scores = torch.from_numpy(exact(CANDIDATES))
     k = 16
-    kept = fp32_scores[select_most_uncertain(int8_scores, k)].sum()
+    kept = fp32_scores[select_most_uncertain(fast_scores, k)].sum()
     best = fp32_scores[select_most_uncertain(fp32_scores, k)].sum()
     assert kept / best >= 0.98, (kept, best)
     # the model is left as found: train mode, fp32 linears back in place, weights untouched
@@ -172,7 +187,7 @@ def test_a_method_overriding_the_hook_changes_the_chosen_candidates(
 
 @pytest.mark.parametrize(
     ("method", "expected"),
-    [("camtl", "int8" if int8_available() else "fp32"), ("mtl", "training precision")],
+    [("camtl", default_precision("cpu")), ("mtl", "training precision")],
 )
 def test_a_run_records_the_precision_its_methods_hook_chose(
     method, expected, tiny_backbone, data_dir, tmp_path
