@@ -1,6 +1,7 @@
 """Houlsby adapter parameter counts against the formula, on the real MiniLM backbone."""
 
 import pytest
+import torch
 
 from baselines.houlsby import HoulsbyAdapters
 from benchmark.parameters import account_parameters
@@ -28,3 +29,22 @@ def test_bottleneck_larger_than_hidden_size_is_refused():
     method = HoulsbyAdapters()
     with pytest.raises(Exception, match="bottleneck must be in 1..384"):
         method.build_encoder("all-MiniLM-L6-v2", [get_task("rte")], {"bottleneck": 500}, 128)
+
+
+def test_the_adapters_run_in_the_forward_pass():
+    """adapters warns "none are activated" while the adapter is being added; what matters
+    is the built encoder: its output must move when only adapter weights move."""
+    method = HoulsbyAdapters()
+    task = get_task("rte")
+    encoder = method.build_encoder("all-MiniLM-L6-v2", [task], method.resolve_options({}), 32)
+    ids = torch.tensor([[101, 7592, 2088, 102]])
+    ones, zeros = torch.ones_like(ids), torch.zeros_like(ids)
+    encoder.eval()
+    with torch.no_grad():
+        before = encoder(ids, ones, zeros, torch.zeros(1, dtype=torch.long)).tokens
+        adapter_weights = [p for n, p in encoder.named_parameters() if "adapter" in n]
+        assert adapter_weights and all(p.requires_grad for p in adapter_weights)
+        for p in adapter_weights:
+            p.add_(0.1)
+        after = encoder(ids, ones, zeros, torch.zeros(1, dtype=torch.long)).tokens
+    assert (after - before).abs().max() > 1e-3
