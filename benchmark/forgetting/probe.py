@@ -167,12 +167,16 @@ class ForgettingProbe:
             after = _sts_cosines(source, part.sample, part.batches)
         except NoHiddenStates as exc:
             return _status(NOT_MEASURED, str(exc))
+        if np.ptp(after) == 0:
+            return _status(NOT_MEASURED, "the trained encoder gives every pair the same "
+                                         "cosine (it has collapsed): Spearman's correlation "
+                                         "is undefined")
         s = self.settings
         return {"status": MEASURED, **sts.compare_sts(part.sample, part.before, after,
                                                       n_resamples=s.n_resamples, level=s.level,
                                                       seed=s.seed),
                 "n_pairs": len(part.sample.gold), "n_available": part.sample.available,
-                "source": part.sample.source, "after_cosines": _rounded(after, COSINE_DIGITS)}
+                "source": part.sample.source, "after_cosines": after.tolist()}
 
     def _measure_mlm(self, source: StatesSource) -> dict[str, Any]:
         if not isinstance(self._mlm, _Mlm):
@@ -250,8 +254,11 @@ def _token_states(source: StatesSource, batches: list[TextBatch]) -> list[Tensor
 
 def _sts_cosines(source: StatesSource, sample: sts.StsSample,
                  batches: list[TextBatch]) -> np.ndarray:
+    """The pairs' cosines as the record stores them (rounded): the correlations are computed
+    from these, so a reader recomputing them from the record gets the same numbers."""
     pooled = run_batches(source, batches, sts.mean_pooled)
-    return sts.pair_cosines(sample, sts.in_sample_order(batches, pooled, len(sample.texts)))
+    cosines = sts.pair_cosines(sample, sts.in_sample_order(batches, pooled, len(sample.texts)))
+    return np.array(_rounded(cosines, COSINE_DIGITS))
 
 
 def _head_losses(part: _Mlm, batch: TextBatch, states: list[Tensor]

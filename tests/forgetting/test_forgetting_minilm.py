@@ -156,3 +156,29 @@ def test_per_pair_values_are_kept_for_reports(unchanged, top_reinitialised, mini
     assert after != sts["before"]
     assert spearmanr(after, sts["gold"]).statistic == pytest.approx(
         top_reinitialised["sts"]["after"], abs=1e-3)  # rounded to 5 decimals
+
+
+def test_recorded_correlations_are_those_of_the_recorded_cosines(
+    top_reinitialised, minilm_tokenizer, data_dir, small_settings
+):
+    """The record stores rounded cosines; the correlations are computed from exactly those,
+    so the record validator's recomputation agrees even when cosines nearly tie."""
+    from scipy.stats import spearmanr
+
+    from benchmark.forgetting.probe import prepared_probe
+
+    sample = prepared_probe("all-MiniLM-L6-v2", minilm_tokenizer, data_dir,
+                            small_settings).shared_samples()["sts"]
+    sts = top_reinitialised["sts"]
+    for key, cosines in (("before", sample["before"]), ("after", sts["after_cosines"])):
+        assert sts[key] == float(spearmanr(cosines, sample["gold"]).statistic)
+
+
+def test_a_collapsed_encoder_has_no_sts_correlation_and_says_why(measure, minilm_path):
+    """Every sentence mapped to one vector (seen with a too-high adapter learning rate):
+    Spearman's correlation is undefined, so the part is not measured rather than a number."""
+    model = AutoModel.from_pretrained(minilm_path)
+    with torch.no_grad():
+        model.encoder.layer[-1].output.LayerNorm.weight.zero_()
+    sts = measure(model)["sts"]
+    assert sts["status"] == NOT_MEASURED and "collapsed" in sts["reason"]
