@@ -97,7 +97,7 @@ class _Loaded:
 
     seed: int
     predictions: dict[str, np.ndarray]
-    gold: dict[str, tuple[np.ndarray, tuple[int, ...]]]
+    gold: dict[str, tuple[np.ndarray, tuple[int, ...], tuple[str, ...] | None]]
     main_scores: Mapping[str, Any]
     trivial: Mapping[str, Mapping[str, Any]]
 
@@ -110,7 +110,7 @@ def _load_run(record: Mapping[str, Any], source: str, tasks: Sequence[str]) -> _
             continue
         found = task_predictions(loaded, task)
         predictions[task] = found.predictions
-        gold[task] = (found.gold, found.split_sizes)
+        gold[task] = (found.gold, found.split_sizes, found.groups)
     return _Loaded(int(record["seed"]), predictions, gold, record.get("main_scores", {}),
                    record.get("trivial_baseline") or {})
 
@@ -126,12 +126,13 @@ def _task_evals(tasks: Sequence[str], runs: Mapping[str, list[_Loaded]],
         if any(g is None for g in golds):
             excluded[task] = "some runs have no per-example predictions for it"
             continue
-        first, sizes = golds[0]
-        if any(s != sizes or not np.array_equal(g, first) for g, s in golds[1:]):
+        first, sizes, groups = golds[0]
+        if any(s != sizes or u != groups or not np.array_equal(g, first)
+               for g, s, u in golds[1:]):
             excluded[task] = "runs were evaluated on different examples (budgets differ)"
             continue
         try:
-            evals[task] = task_eval(get_task(task), first, sizes)
+            evals[task] = task_eval(get_task(task), first, sizes, groups)
         except BenchmarkError as exc:
             excluded[task] = str(exc).split(";")[0].removeprefix(f"{task}: ")
     return evals

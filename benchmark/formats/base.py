@@ -13,8 +13,8 @@ What a format owns, by the step that asks:
   ``hub_records`` reshapes the pinned Hub copy's rows into that layout first;
   ``report`` logs what reading counted (ReCoRD's dropped queries).
 - declaring: ``task_types``, ``allowed_metrics``, ``default_metrics``, ``problems``.
-- scoring: ``metric_values`` (per split, before suffixes), ``references``, and ``grouped``
-  (metrics formed over groups of examples cannot be resampled per example).
+- scoring: ``metric_values`` (per split, before suffixes), ``references``, and for the
+  bootstrap ``resampled_metrics`` and ``grouped`` (resample whole groups, not examples).
 - decoding: ``decode`` (one example's output -> its prediction) and ``prediction_values``
   (what the metric consumed, for the per-example predictions file).
 - test-set files: ``tsv_value`` (GLUE server) and ``jsonl_lines`` (SuperGLUE server).
@@ -160,9 +160,18 @@ class TaskFormat:
         return "training mean" if task.task_type == "regression" else "majority class"
 
     def grouped(self, task: TaskSpec) -> bool:
-        """True when the task's metrics are formed over groups of examples (a question's
-        options, a minimal pair), so per-example resampling would split them."""
+        """True when the bootstrap resamples whole groups of examples (``Example.group``: a
+        question's options, a minimal pair) because the task's metrics are formed over
+        them; False when every example is its own unit."""
         return False
+
+    def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
+        """The task's metrics in the form ``benchmark.stats`` recomputes on every resample
+        of its units (examples, or groups where ``grouped``), in the values of the
+        per-example predictions file. Default: the vectorised metric of each name."""
+        from benchmark.stats.metrics import metric_named
+
+        return tuple(metric_named(name) for name in task.metrics)
 
     def references(self, examples: Sequence[Example]) -> list[Any] | None:
         """The gold values ``metric_values`` compares with: the examples' labels."""

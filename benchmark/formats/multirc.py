@@ -94,6 +94,22 @@ class MultiRcFormat(TaskFormat):
     def grouped(self, task: TaskSpec) -> bool:
         return True
 
+    def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
+        """Per question: its options' (tp, fp, fn) for F1a, and whether all are right for
+        EM; the bootstrap resamples whole questions."""
+        from benchmark.stats.units import f1_metric, mean_metric
+
+        def option_counts(pred: Sequence[int], gold: Sequence[int]) -> tuple[int, int, int]:
+            pairs = [(int(p) == 1, int(g) == 1) for p, g in zip(pred, gold, strict=True)]
+            return (sum(p and g for p, g in pairs), sum(p and not g for p, g in pairs),
+                    sum(g and not p for p, g in pairs))
+
+        def all_right(pred: Sequence[int], gold: Sequence[int]) -> float:
+            return float(all(int(p) == int(g) for p, g in zip(pred, gold, strict=True)))
+
+        available = {"f1a": f1_metric("f1a", option_counts), "em": mean_metric("em", all_right)}
+        return tuple(available[m] for m in task.metrics)
+
     def metric_values(self, task: TaskSpec, predictions: Sequence[Any],
                       references: Sequence[Any] | None, groups: Sequence[Any] | None,
                       meta: Sequence[Mapping[str, Any]] | None) -> dict[str, float]:

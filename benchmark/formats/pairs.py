@@ -38,6 +38,23 @@ class MinimalPairsFormat(TaskFormat):
     def grouped(self, task: TaskSpec) -> bool:
         return "gender_parity" in task.metrics
 
+    def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
+        """Per minimal pair: whether both get one prediction (parity), and its examples'
+        right predictions and count (accuracy); the bootstrap resamples whole pairs."""
+        if not self.grouped(task):
+            return super().resampled_metrics(task)
+        from benchmark.stats.units import mean_metric, ratio_metric
+
+        def same(pred: Sequence[int], gold: Sequence[int]) -> float:
+            return float(len({int(p) for p in pred}) == 1)
+
+        def right(pred: Sequence[int], gold: Sequence[int]) -> tuple[float, float]:
+            return sum(int(p) == int(g) for p, g in zip(pred, gold, strict=True)), len(gold)
+
+        available = {"gender_parity": mean_metric("gender_parity", same),
+                     "accuracy": ratio_metric("accuracy", right)}
+        return tuple(available[m] for m in task.metrics)
+
     def metric_value(self, task: TaskSpec, name: str, predictions: Sequence[Any],
                      references: Sequence[Any], groups: Sequence[Any] | None) -> float:
         if name != "gender_parity":

@@ -49,6 +49,8 @@ if TYPE_CHECKING:
 
 SPAN_LABELS = ("start", "end")
 SPAN_METRICS = frozenset({"f1", "em"})
+GOLD_JOIN = " | "
+"""How a question's gold answers are joined in the per-example predictions file."""
 NO_SPAN = (-1, -1, -math.inf)
 DECODE = DecodeSettings()
 
@@ -207,6 +209,21 @@ class SpanQaFormat(TaskFormat):
             f1 += max_over_gold(token_f1, text, m["answers"])
         return {"f1": f1 / len(predictions), "em": em / len(predictions)}
 
+    def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
+        """Per question the best token F1 / exact match of the predictions file's answer
+        text against its gold answers (written ``" | "``-joined); their mean over questions."""
+        from benchmark.metrics.functions import token_f1
+        from benchmark.stats.units import mean_metric
+
+        def scorer(metric: Any) -> Any:
+            def best(pred: str, gold: str) -> float:
+                return max_over_gold(metric, json.loads(pred)["text"], str(gold).split(GOLD_JOIN))
+            return best
+
+        available = {"f1": mean_metric("f1", scorer(token_f1)),
+                     "em": mean_metric("em", scorer(exact_match))}
+        return tuple(available[m] for m in task.metrics)
+
     # -- decoding --------------------------------------------------------------------------
 
     def decode(self, task: TaskSpec, output: Tensor) -> tuple[int, int, float]:  # type: ignore[override]
@@ -221,7 +238,7 @@ class SpanQaFormat(TaskFormat):
         values[:] = [json.dumps({"text": answer_text(p, e.meta["context"]),
                                  "char_span": [int(p[0]), int(p[1])]}, ensure_ascii=False)
                      for e, p in zip(examples, predicted, strict=True)]
-        gold[:] = [" | ".join(e.meta["answers"]) for e in examples]
+        gold[:] = [GOLD_JOIN.join(e.meta["answers"]) for e in examples]
         return values, gold
 
     def tsv_value(self, task: TaskSpec, prediction: Any) -> str:

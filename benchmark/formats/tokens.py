@@ -14,8 +14,10 @@ sub-token. Decode: the tag id per word. MT-Uncertainty: the mean over words of e
 word's tag entropy / log(number of tags).
 
 Scoring: seqeval entity-level micro precision/recall/F1 and the shared task's surface-form
-F1, as fractions. They are corpus-level counts, not per-example means, so the format is
-``grouped``: the bootstrap does not resample its examples.
+F1, as fractions. The entity scores are sums of per-sentence counts, so the bootstrap
+resamples sentences and adds their counts (``resampled_metrics``); the surface scores are
+over unique forms across the corpus, which no resample of sentences adds up to, so they
+have no interval.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from benchmark.data.examples import Example
 from benchmark.data.readers import RowContext, source_index
 from benchmark.formats.base import TaskFormat
 from benchmark.formats.ner.align import IGNORE_INDEX, align_labels
-from benchmark.formats.ner.metrics import entity_scores, surface_scores
+from benchmark.formats.ner.metrics import entity_counts, entity_scores, surface_scores
 from benchmark.formats.ner.reader import BIO_TAG
 from benchmark.formats.registry import register_format
 
@@ -102,11 +104,34 @@ class TokenTagsFormat(TaskFormat):
         its entity F1 is 0 by definition; there is no baseline to compute."""
         return None
 
-    def grouped(self, task: TaskSpec) -> bool:
-        return True
-
     def references(self, examples: Sequence[Example]) -> list[Any] | None:
         return [list(e.meta["tags"]) for e in examples]
+
+    def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
+        """Entity precision, recall and F1 from per-sentence (tp, fp, fn), over the
+        space-joined tag strings of the predictions file; sentences are the units."""
+        from benchmark.errors import BenchmarkError
+        from benchmark.stats.units import f1_metric, ratio_metric
+
+        def counts(pred: str, gold: str) -> tuple[int, int, int]:
+            return entity_counts(str(gold).split(), str(pred).split())
+
+        def share(name: str, of: int) -> Any:
+            def rate(pred: str, gold: str) -> tuple[float, float]:
+                tp, fp, fn = counts(pred, gold)
+                return tp, tp + (fp, fn)[of]
+            return ratio_metric(name, rate)
+
+        available = {"entity_f1": f1_metric("entity_f1", counts),
+                     "entity_precision": share("entity_precision", 0),
+                     "entity_recall": share("entity_recall", 1)}
+        unknown = [m for m in task.metrics if m not in available]
+        if unknown:
+            raise BenchmarkError(
+                f"{task.name}: {', '.join(unknown)} count unique surface forms over the whole "
+                f"corpus, which no resample of sentences adds up to; no interval is formed "
+                f"for them (score the task on entity_f1 for one)")
+        return tuple(available[m] for m in task.metrics)
 
     def metric_values(self, task: TaskSpec, predictions: Sequence[Any],
                       references: Sequence[Any] | None, groups: Sequence[Any] | None,

@@ -58,6 +58,9 @@ class TaskPredictions:
     predictions: np.ndarray
     gold: np.ndarray
     split_sizes: tuple[int, ...]
+    groups: tuple[str, ...] | None = None
+    """Each example's group (the bootstrap's unit where the task resamples groups); None
+    when a split has none."""
 
 
 @dataclass(frozen=True)
@@ -199,8 +202,10 @@ def task_predictions(
         raise BenchmarkError(f"no predictions for {task}/{', '.join(missing) or '*'} in this "
                              f"file (it holds {known})")
     parts = [loaded[(task, s)] for s in names]
+    grouped = all(p.groups is not None for p in parts)
     return TaskPredictions(
         np.concatenate([p.predictions for p in parts]),
         np.concatenate([p.gold for p in parts]),
         tuple(len(p) for p in parts),
+        tuple(g for p in parts for g in p.groups) if grouped else None,  # type: ignore[union-attr]
     )

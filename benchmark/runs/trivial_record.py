@@ -27,14 +27,16 @@ def _labels(data: TaskData) -> list[Any]:
 
 def _score(item: TaskData, value: float) -> float | None:
     """The constant's main score (0..100) on the task's evaluation examples, as the report
-    scores it (``benchmark.stats``); None where the split has no labels or the task's
-    metrics are formed from groups."""
+    scores it (``benchmark.stats``, whole groups where the task resamples groups); None
+    where the split has no labels or no resampled form of its metrics."""
     gold = [e.label for s in item.eval_sets for e in s.examples]
     if not gold or any(g is None for g in gold):
         return None
     sizes = [len(s.examples) for s in item.eval_sets]
+    groups = [e.group for s in item.eval_sets for e in s.examples]
     try:
-        evaluation = task_eval(item.task, np.asarray(gold), sizes if len(sizes) > 1 else ())
+        evaluation = task_eval(item.task, np.asarray(gold), sizes if len(sizes) > 1 else (),
+                               groups)
     except BenchmarkError:
         return None
     return float(evaluation.score(np.full(len(gold), value))[0])

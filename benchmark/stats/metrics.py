@@ -6,13 +6,18 @@ accuracy is the mean of the drawn values. F1, MCC and the correlations are not: 
 are recomputed on each resample, from its confusion counts or its value pairs, with
 the same definitions (and the same 0.0 for undefined cases) as
 ``benchmark.metrics.functions``, which the tests check row by row.
+
+A task whose metrics are formed over groups of examples (MultiRC's questions, AX-g's
+pairs) resamples whole groups instead: its index rows index groups, and its metrics,
+which its task format supplies (``TaskFormat.resampled_metrics``), add up counts per
+group (``benchmark.stats.units``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 from scipy import stats
@@ -207,11 +212,28 @@ class TaskEval:
     mismatched) has them concatenated in ``gold``, with ``split_sizes`` giving each
     split's length: resamples draw within each split, and the score is, as in
     ``benchmark.metrics.main_score``, 100 x the mean over splits and metrics.
+
+    ``groups`` (one id per example) makes whole groups the resampled units: a MultiRC
+    question's answer options, an AX-g minimal pair. Index rows then index units (each
+    split's units in order of first appearance) and the metrics receive one tuple of
+    values per unit (``benchmark.stats.units``).
     """
 
     gold: np.ndarray
     metrics: tuple[Metric, ...]
     split_sizes: tuple[int, ...] = ()
+    groups: np.ndarray | None = None
+    _members: tuple[tuple[np.ndarray, ...], ...] = field(default=(), init=False, repr=False)
+    _gold_units: tuple[np.ndarray, ...] = field(default=(), init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.groups is None:
+            return
+        members = tuple(_unit_members(self.groups[start:end]) for start, end in self.splits)
+        object.__setattr__(self, "_members", members)
+        object.__setattr__(self, "_gold_units", tuple(
+            _pack(self.gold[start:end], m) for (start, end), m in
+            zip(self.splits, members, strict=True)))
 
     @property
     def splits(self) -> tuple[tuple[int, int], ...]:
@@ -220,39 +242,75 @@ class TaskEval:
         ends = np.cumsum(sizes)
         return tuple((int(e - s), int(e)) for s, e in zip(sizes, ends, strict=True))
 
+    @property
+    def unit_spans(self) -> tuple[tuple[int, int], ...]:
+        """(start, end) of each split's units in an index row."""
+        if not self._members:
+            return self.splits
+        ends = np.cumsum([len(m) for m in self._members])
+        return tuple((int(e - len(m)), int(e))
+                     for m, e in zip(self._members, ends, strict=True))
+
     def draw(self, rng: np.random.Generator, rows: int) -> np.ndarray:
-        """``rows`` resamples of example indices, each split resampled within itself."""
+        """``rows`` resamples of unit indices, each split resampled within itself."""
         blocks = [rng.integers(start, end, size=(rows, end - start), dtype=np.int32)
-                  for start, end in self.splits]
+                  for start, end in self.unit_spans]
         return blocks[0] if len(blocks) == 1 else np.concatenate(blocks, axis=1)
 
     def score(self, pred: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
         """The task score (0..100) on each resample of ``idx``; the full set if None."""
+        spans = self.unit_spans
         if idx is None:
-            idx = _whole(len(self.gold))
+            idx = _whole(spans[-1][1])
         parts = []
-        for start, end in self.splits:
-            rows = idx[:, start:end] - start if start else idx[:, start:end]
+        for number, ((start, end), (u_start, u_end)) in enumerate(
+                zip(self.splits, spans, strict=True)):
+            rows = idx[:, u_start:u_end] - u_start if u_start else idx[:, u_start:u_end]
             sub_pred, sub_gold = pred[start:end], self.gold[start:end]
+            if self._members:
+                sub_pred = _pack(sub_pred, self._members[number])
+                sub_gold = self._gold_units[number]
             parts.extend(m.resampled(sub_pred, sub_gold, rows) for m in self.metrics)
         return 100.0 * np.mean(parts, axis=0)
 
 
-def task_eval(task: TaskSpec, gold: Sequence | np.ndarray,
-              split_sizes: Sequence[int] = ()) -> TaskEval:
-    """The TaskEval of a registered task: its declared metrics, resampled."""
-    if format_of(task).grouped(task):  # MultiRC's questions, ReCoRD's answers, AX-g's pairs
+def _unit_members(groups: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Example positions of each group, groups in order of first appearance."""
+    _, first, codes = np.unique(groups, return_index=True, return_inverse=True)
+    order = np.argsort(first)
+    return tuple(np.flatnonzero(codes == code) for code in order)
+
+
+def _pack(values: np.ndarray, members: tuple[np.ndarray, ...]) -> np.ndarray:
+    """One tuple of values per unit (an object array, so units may differ in size)."""
+    packed = np.empty(len(members), dtype=object)
+    for i, positions in enumerate(members):
+        packed[i] = tuple(values[positions].tolist())
+    return packed
+
+
+def task_eval(task: TaskSpec, gold: Sequence | np.ndarray, split_sizes: Sequence[int] = (),
+              groups: Sequence[Any] | np.ndarray | None = None) -> TaskEval:
+    """The TaskEval of a registered task: its metrics as its format resamples them
+    (``TaskFormat.resampled_metrics``), over whole groups where the format says so."""
+    fmt = format_of(task)
+    if not fmt.grouped(task):
+        groups = None
+    elif groups is None or any(g is None for g in groups):
         raise BenchmarkError(
-            f"{task.name}: its metrics ({', '.join(task.metrics)}) are formed from groups of "
-            f"examples, which per-example resampling would split; build a TaskEval with a "
-            f"CallableMetric over per-group values instead")
-    return make_task_eval(gold, [metric_named(m) for m in task.metrics], split_sizes,
+            f"{task.name}: its metrics ({', '.join(task.metrics)}) are formed over groups of "
+            f"examples, and no group id was given for every example; pass the groups of its "
+            f"per-example predictions file")
+    return make_task_eval(gold, fmt.resampled_metrics(task), split_sizes, groups=groups,
                           what=task.name)
 
 
 def make_task_eval(gold: Sequence | np.ndarray, metrics: Sequence[Metric],
-                   split_sizes: Sequence[int] = (), *, what: str = "task") -> TaskEval:
-    """A checked TaskEval: gold labels present and finite, split sizes that add up."""
+                   split_sizes: Sequence[int] = (), *,
+                   groups: Sequence[Any] | np.ndarray | None = None,
+                   what: str = "task") -> TaskEval:
+    """A checked TaskEval: gold labels present and finite, split sizes that add up, one
+    group id per example where groups are given."""
     values = np.asarray(gold)
     if values.ndim != 1 or not len(values):
         raise BenchmarkError(f"{what}: gold labels must be a non-empty 1-D array, got shape "
@@ -266,4 +324,10 @@ def make_task_eval(gold: Sequence | np.ndarray, metrics: Sequence[Metric],
                              f"gold labels; give one positive size per concatenated split")
     if not metrics:
         raise BenchmarkError(f"{what}: no metrics given; name at least one")
-    return TaskEval(values, tuple(metrics), sizes)
+    group_ids = None
+    if groups is not None:
+        group_ids = np.asarray([str(g) for g in groups])
+        if len(group_ids) != len(values):
+            raise BenchmarkError(f"{what}: {len(group_ids)} group ids for {len(values)} gold "
+                                 f"labels; give one group id per evaluation example")
+    return TaskEval(values, tuple(metrics), sizes, group_ids)

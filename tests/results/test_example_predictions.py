@@ -169,6 +169,19 @@ def test_grouped_and_diagnostic_splits_rescore_from_the_file(data_dir, tiny_back
         again = compute_metrics(get_task(task_name), list(part.predictions), list(part.gold),
                                 part.groups, split=split)
         assert again == pytest.approx(record["metrics"][task_name], abs=1e-12), task_name
+    from benchmark.results.frame import load_results
+    from reports.evidence import gather_evidence
+
+    # every task gets an interval, MultiRC's by whole questions
+    tasks = sorted(record["main_scores"])
+    result = load_results([tmp_path])
+    evidence = gather_evidence({"mtl": (record["run_id"],)}, tasks, result, n_resamples=200)
+    assert not evidence.excluded and not evidence.missing
+    for task in tasks:
+        interval = evidence.rows["mtl"].score.per_task[task]
+        assert interval.estimate == pytest.approx(record["main_scores"][task], abs=0.05), task
+        assert interval.low <= interval.estimate <= interval.high
+    assert "multirc" in evidence.baseline.per_task  # the majority class, scored per question
 
 
 def test_record_keeps_the_chosen_entity_and_the_gold_answers(tmp_path):

@@ -51,6 +51,16 @@ def entity_scores(gold: Tags, predicted: Tags) -> dict[str, float]:
                                    ("f1", f1_score))}
 
 
+def entity_counts(gold: Sequence[str], predicted: Sequence[str]) -> tuple[int, int, int]:
+    """One sentence's (tp, fp, fn) over entities, as ``entity_scores`` counts them: summed
+    over sentences they give the same micro scores (seqeval's default mode keeps entities
+    within a sentence)."""
+    gold_entities = set(get_entities(list(gold)))
+    predicted_entities = set(get_entities(list(predicted)))
+    found = len(gold_entities & predicted_entities)
+    return found, len(predicted_entities) - found, len(gold_entities) - found
+
+
 def entity_scores_by_type(gold: Tags, predicted: Tags) -> dict[str, dict[str, float]]:
     """Per entity type: precision, recall, f1 (0-100) and the gold count (``support``)."""
     gold_lists, predicted_lists = _check(gold, predicted)
