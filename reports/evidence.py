@@ -72,6 +72,9 @@ class Evidence:
     excluded: dict[str, str] = field(default_factory=dict)
     baseline_predictor: dict[str, str] = field(default_factory=dict)
     n_resamples: int = DEFAULT_RESAMPLES
+    per_metric_maxima: bool = False
+    """Some runs report per-metric maxima over dev evaluations (``best-dev``): their
+    intervals are of the one evaluation their predictions hold."""
     _draws: Draws | None = None
 
     def difference(self, a: str, b: str) -> Interval | None:
@@ -85,6 +88,11 @@ class Evidence:
         """How the intervals were formed, for captions and footnotes."""
         text = (f"95% intervals: paired bootstrap over seeds and evaluation examples, "
                 f"{self.n_resamples} resamples, seed {BOOTSTRAP_SEED}")
+        if self.per_metric_maxima:
+            text += ("; best-dev runs: each interval is of the evaluation with the best mean dev "
+                     "score (the one whose predictions are kept), while their point scores are "
+                     "per-metric maxima over all dev evaluations, which no one evaluation "
+                     "reaches")
         if self.excluded:
             text += "; not covered: " + "; ".join(f"{t} ({why})" for t, why in
                                                   self.excluded.items())
@@ -99,7 +107,32 @@ class _Loaded:
     predictions: dict[str, np.ndarray]
     gold: dict[str, tuple[np.ndarray, tuple[int, ...], tuple[str, ...] | None]]
     main_scores: Mapping[str, Any]
+    """The scores its predictions reproduce (``predicted_evaluation_scores``)."""
     trivial: Mapping[str, Mapping[str, Any]]
+    per_metric_maxima: bool = False
+    """A ``best-dev`` run: its reported scores are per-metric maxima, not these."""
+
+
+def predicted_evaluation_scores(record: Mapping[str, Any]) -> dict[str, float]:
+    """The main scores of the evaluation whose predictions the record's file holds.
+
+    ``best`` and ``last`` report that evaluation, so these are ``main_scores``. ``best-dev``
+    (the reference code's report) takes each metric's maximum over all dev evaluations,
+    which no single prediction set reproduces; its file holds the evaluation with the best
+    mean dev score (``training.selected_steps``), whose scores are in ``history``.
+    """
+    scores = dict(record.get("main_scores") or {})
+    training = record.get("training") or {}
+    if training.get("model_selection") != "best-dev":
+        return scores
+    steps = training.get("selected_steps") or {}
+    for task in scores:
+        entry = next((e for e in record.get("history") or []
+                      if e.get("step") == steps.get(task) and task in e.get("main_scores", {})
+                      and ("model" not in e or task in str(e["model"]).split("+"))), None)
+        if entry is not None:
+            scores[task] = entry["main_scores"][task]
+    return scores
 
 
 def _load_run(record: Mapping[str, Any], source: str, tasks: Sequence[str]) -> _Loaded:
@@ -111,8 +144,9 @@ def _load_run(record: Mapping[str, Any], source: str, tasks: Sequence[str]) -> _
         found = task_predictions(loaded, task)
         predictions[task] = found.predictions
         gold[task] = (found.gold, found.split_sizes, found.groups)
-    return _Loaded(int(record["seed"]), predictions, gold, record.get("main_scores", {}),
-                   record.get("trivial_baseline") or {})
+    return _Loaded(int(record["seed"]), predictions, gold, predicted_evaluation_scores(record),
+                   record.get("trivial_baseline") or {},
+                   (record.get("training") or {}).get("model_selection") == "best-dev")
 
 
 def _task_evals(tasks: Sequence[str], runs: Mapping[str, list[_Loaded]],
@@ -185,6 +219,7 @@ def gather_evidence(groups: Mapping[str, Sequence[str]], tasks: Sequence[str],
         except BenchmarkError as exc:
             evidence.missing[name] = str(exc)
     evals = _task_evals(tasks, runs, evidence.excluded)
+    evidence.per_metric_maxima = any(r.per_metric_maxima for rs in runs.values() for r in rs)
     for name in list(runs):
         problem = _recorded_scores_match(name, runs[name], evals)
         if problem:
