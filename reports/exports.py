@@ -197,8 +197,10 @@ def evidence_markdown(annotated: Annotated) -> str:
                   f"\\[95% interval\\] on the same examples)", "",
                   *_derived_markdown([annotated.baseline], annotated, "Baseline"), ""]
     if annotated.differences:
-        caption = (f"Paired differences against {annotated.reference}: Δ [95% interval] in "
-                   f"points. {annotated.method_note}.")
+        against = (f"against {annotated.reference}" if annotated.reference
+                   else "of each row and its pair")
+        caption = (f"Paired differences {against}: Δ [95% interval] in points. "
+                   f"{annotated.method_note}.")
         parts += [f"**{markdown_escape(annotated.table.title)}, differences**", "",
                   markdown_escape(caption), "",
                   *_derived_markdown(annotated.differences, annotated, "Difference"), ""]

@@ -19,6 +19,7 @@ import pandas as pd
 
 from benchmark.results.frame import SCORE_PREFIX
 from benchmark.tasks.suite_naming import is_task_set
+from benchmark.training.fidelity import REFERENCE_CHOICES
 from reports.cells import STARVED_LEGEND, Cell, Column
 from reports.labels import (
     ABLATION_LADDER,
@@ -438,10 +439,8 @@ def fidelity_tables(frame: pd.DataFrame) -> list[Table]:
         table = _build(
             kind="fidelity", slug=_slug("fidelity", suite, str(i)),
             title=f"Reference-faithful mode against this project's defaults ({suite} dev)",
-            caption="Each method run both ways on one budget: --fidelity reference (weight "
-                    "decay 0, MT-Uncertainty scored in train mode in fp32, frozen layers' "
-                    "attention FiLM frozen, STS-B scored with MRPC's entropies, best dev "
-                    "evaluation per metric: optimistic) and the project's defaults.",
+            caption="Each method run both ways on one budget: --fidelity reference ("
+                    + "; ".join(REFERENCE_CHOICES) + ") and the project's defaults.",
             scale_runs=scale_runs, rows=rows, row_labels=labels, columns=columns, tasks=tasks,
             suite=suite,
         )

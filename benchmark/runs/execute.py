@@ -96,7 +96,7 @@ def _train_group(
             model = adaptation_start(spec, output, method, tasks)
             carried = len(model.tasks) - len(tasks)
     for index, task_data in enumerate(data, carried):
-        if task_data.task.task_type == "regression":
+        if cfg.regression_calibration and task_data.task.task_type == "regression":
             labels = np.array([f.label for f in task_data.train_features], dtype=float)
             model.heads.calibrate_regression(index, float(labels.mean()), float(labels.std()))
     eval_sets = [

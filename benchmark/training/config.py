@@ -53,6 +53,12 @@ class TrainConfig:
     methods compared at one budget take the same number of steps; ``largest-x-tasks``, the
     reference code's (largest task's batches x T: with one task three times the others', a
     CA-MTL epoch is 3T/(T+2) times an MTL one; ``fidelity: reference`` sets it)."""
+    regression_calibration: bool = True
+    """Regression heads predict in units of their training labels' mean and std (the head's
+    output times the std, plus the mean; ``MultiTaskHeads.calibrate_regression``). A fresh
+    linear head on BERT's tanh pooler starts near 0 and must learn STS-B's 0..5 range before
+    it can learn anything else: at laptop budgets it stays at baseline without this. The
+    reference code regresses the raw labels (``fidelity: reference`` sets false)."""
     evaluations_per_epoch: int = 1
     fused_optimizer: bool = True
     """AdamW as torch's fused kernel (CPU and CUDA): the same update rule as torch's default

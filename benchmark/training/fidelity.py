@@ -20,11 +20,26 @@ REFERENCE_TRAINING: Mapping[str, Any] = {
     "regression_scores_from": "mrpc",
     "uncertainty_warmup": 0.0,
     "uncertainty_epoch": "largest-x-tasks",
+    "regression_calibration": False,
 }
 """The reference code: no weight decay; per-metric maximum over dev evaluations; MT-Uncertainty
 scored in train mode (dropout on) in fp32; regression candidates copy MRPC's scores; no
 random warm-up before the uncertainty ranking; an MT-Uncertainty epoch of (largest task's
-batches) x T steps."""
+batches) x T steps; regression heads on the raw labels."""
+
+
+REFERENCE_CHOICES: tuple[str, ...] = (
+    "weight decay 0",
+    "MT-Uncertainty scored in train mode (dropout on) in fp32",
+    "STS-B's candidates scored with MRPC's entropies",
+    "no random warm-up before the MT-Uncertainty ranking",
+    "an MT-Uncertainty epoch of the largest task's batches x tasks",
+    "regression heads on the raw labels",
+    "the frozen layers' attention FiLM frozen (CA-MTL)",
+    "each metric's best dev evaluation (optimistic)",
+)
+"""What ``--fidelity reference`` changes, in words, for reports (the training settings above
+and the methods' ``fidelity_options``)."""
 
 
 def apply_fidelity(cfg: TrainConfig) -> TrainConfig:

@@ -96,3 +96,38 @@ def test_unknown_fidelity_is_one_clear_error(tiny_backbone, data_dir):
 
     with pytest.raises(BenchmarkError, match="fidelity"):
         _spec(tiny_backbone, data_dir, "faithful")
+
+
+@pytest.mark.parametrize(("fidelity", "calibrated"), [(None, True), ("reference", False)])
+def test_regression_heads_in_label_units_except_under_reference(
+        tiny_backbone, data_dir, tmp_path, fidelity, calibrated):
+    """The project's STS-B head predicts in units of its training labels (mean, std); the
+    reference code's regresses the raw labels. Read off the kept checkpoint of a real run."""
+    import json
+
+    import numpy as np
+    from safetensors.torch import load_file
+
+    from benchmark.adaptation.source import checkpoint_folder
+    from benchmark.cli.main import main
+
+    spec = _spec(tiny_backbone, data_dir, fidelity, tasks=("stsb",))
+    in_id = "regression_calibration" in spec.identity()["train"]
+    assert in_id is not calibrated  # in the run id only when off, so earlier ids stay valid
+    flags = ["--fidelity", fidelity] if fidelity else []
+    assert main(["run", "--tasks", "stsb", "--methods", "mtl", "--backbone", tiny_backbone,
+                 "--data-dir", str(data_dir), "--max-train-samples", "20",
+                 "--max-eval-samples", "8", "--max-steps", "1", "--batch-size", "4",
+                 "--max-length", "32", "--no-progress", "--keep-checkpoint",
+                 "--output", str(tmp_path), *flags]) == 0
+    (record,) = (json.loads(p.read_text()) for p in tmp_path.glob("*.json"))
+    (weights,) = checkpoint_folder(tmp_path, record["run_id"]).glob("*.safetensors")
+    state = load_file(weights)
+    scale = state["heads.output_scale"].item()
+    shift = state["heads.output_shift"].item()
+    labels = np.array([e.label for e in load_split(get_task("stsb"), "train", data_dir)])
+    if calibrated:
+        assert 0.5 < scale < 2.5 and 1.0 < shift < 4.0  # the 20 labels' std and mean
+        assert scale == pytest.approx(np.std(labels), rel=0.6)
+    else:
+        assert (scale, shift) == (1.0, 0.0)
