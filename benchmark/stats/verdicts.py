@@ -9,6 +9,8 @@ baseline on most tasks, the difference is between two kinds of noise.
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -106,3 +108,34 @@ def definition_dependent(measured: float, definition: str,
                              "measured by; describe it in the definition argument")
     return ClaimVerdict(Verdict.DEFINITION_DEPENDENT, f"measured as {definition}",
                         published=published, measured=float(measured))
+
+
+def judge_within(values: list[float] | tuple[float, ...], target: float, tolerance: float, *,
+                 level: float = 0.95) -> ClaimVerdict:
+    """A seed-dependent figure claimed to lie within ``target ± tolerance`` ("around 66%"):
+    judged on the t-interval of its mean over seeds. Supported when the interval lies
+    inside the band, contradicted when entirely outside it, inconclusive otherwise; one
+    seed gives no interval, so no verdict."""
+    from scipy import stats
+
+    values = [float(v) for v in values]  # type: ignore[assignment]
+    if not values or not all(math.isfinite(v) for v in values):
+        raise BenchmarkError("judge_within needs finite per-seed values; give one per seed")
+    mean = statistics.fmean(values)
+    band = (target - tolerance, target + tolerance)
+    if len(values) < 2:
+        return ClaimVerdict(Verdict.INCONCLUSIVE, f"one seed ({mean:.1f}): no interval over "
+                            f"seeds; run more seeds", published=target, measured=mean)
+    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * statistics.stdev(values) \
+        / math.sqrt(len(values))
+    low, high = mean - half, mean + half
+    interval = Interval(mean, low, high, level, 0, 0)
+    if band[0] <= low and high <= band[1]:
+        verdict, why = Verdict.SUPPORTED, "inside"
+    elif high < band[0] or low > band[1]:
+        verdict, why = Verdict.CONTRADICTED, "outside"
+    else:
+        verdict, why = Verdict.INCONCLUSIVE, "across the edge of"
+    reason = (f"mean {mean:.1f} [{low:.1f}, {high:.1f}] ({level:.0%} t-interval over "
+              f"{len(values)} seeds) lies {why} {band[0]:g}..{band[1]:g}")
+    return ClaimVerdict(verdict, reason, interval, target, low <= target <= high, mean)

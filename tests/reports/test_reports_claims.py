@@ -200,3 +200,25 @@ def test_a_glue_run_does_not_speak_to_the_24_task_claim(tmp_path, make_record,
                for r in _runs(make_record, with_predictions, method, accuracy)]
     results, _ = _check(tmp_path, write_records, records)
     assert results["24-task"].measurements[0].verdict == "not measured"
+
+
+@pytest.mark.parametrize(("ratios", "verdict"), [
+    ((0.65, 0.66, 0.67), "supported"),
+    ((0.40, 0.41, 0.42), "contradicted"),
+    ((0.66,), "inconclusive"),
+])
+def test_data_share_in_reference_mode_is_judged_on_its_seed_interval(
+        tmp_path, make_record, with_predictions, write_records, ratios, verdict):
+    """Only the reference-faithful mode gets a verdict on "around 66% of the data", and that
+    verdict rests on the spread over seeds, not on one mean."""
+    records = []
+    for seed, ratio in enumerate(ratios, 1):
+        [record] = _runs(make_record, with_predictions, "camtl", 0.9, seeds=(seed,),
+                         data_ratio=ratio)
+        record["training"]["fidelity"] = "reference"
+        records.append(record)
+    results, _ = _check(tmp_path, write_records, records)
+    [data] = results["data-66"].measurements
+    assert data.verdict == verdict, data.note
+    assert "reference-faithful" in data.note and "updated / available" in data.note
+    assert ("t-interval over 3 seeds" in data.note) == (len(ratios) == 3)

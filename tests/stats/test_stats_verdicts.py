@@ -84,3 +84,28 @@ def test_definition_dependent_figures_carry_their_definition() -> None:
 def test_an_unknown_direction_is_named() -> None:
     with pytest.raises(BenchmarkError, match="neither 'greater' nor 'less'"):
         judge_difference(_delta(0.4, 2.9), "above")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("values", "verdict"), [
+    ((65.0, 66.0, 67.0), "supported"),        # interval inside 61..71
+    ((40.0, 41.0, 42.0), "contradicted"),     # entirely below the band
+    ((55.0, 66.0, 75.0), "inconclusive"),     # wide: crosses an edge
+    ((66.0,), "inconclusive"),                # one seed: no interval
+])
+def test_a_figure_around_a_published_value_is_judged_on_its_seed_interval(values, verdict):
+    from benchmark.stats.verdicts import judge_within
+
+    judged = judge_within(values, 66.0, 5.0)
+    assert judged.verdict.value == verdict
+    if len(values) > 1:
+        assert judged.interval.low < judged.measured < judged.interval.high
+    else:
+        assert judged.interval is None and "one seed" in judged.reason
+
+
+def test_judge_within_refuses_nan():
+    from benchmark.errors import BenchmarkError
+    from benchmark.stats.verdicts import judge_within
+
+    with pytest.raises(BenchmarkError, match="finite"):
+        judge_within([66.0, float("nan")], 66.0, 5.0)
