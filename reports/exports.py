@@ -20,7 +20,7 @@ from pathlib import Path
 from benchmark.atomic import atomic_write_text, remove_stale_temp_files
 from benchmark.filenames import file_stem
 from reports.annotate import Annotated, DerivedRow, derived_frame
-from reports.table_model import Table
+from reports.table_model import OPTIMISTIC_NOTE, Table
 
 _CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _LATEX_SPECIAL = {
@@ -126,12 +126,22 @@ def _csv_number(value: float) -> str:
     return "" if math.isnan(value) else repr(float(value))
 
 
+def _selection(table: Table) -> str:
+    """How the table's checkpoints were selected, with the optimistic label where it applies
+    (a CSV line travels without the table's caption)."""
+    chosen = str(table.scale.budget.get("model_selection") or "")
+    return f"{chosen}: {OPTIMISTIC_NOTE}" if table.scale.optimistic else chosen
+
+
 def to_csv(table: Table) -> str:
-    """Tidy CSV, one line per cell: mean, std, n, expected seeds, and the displayed text."""
+    """Tidy CSV, one line per cell: mean, std, n, expected seeds, the displayed text, and
+    the checkpoint selection (``best-dev`` lines say "optimistic")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["table", "row", "label", "column", "mean", "std", "n", "n_expected",
-                     "complete", "display", "note", "ci_low", "ci_high", "at_baseline"])
+                     "complete", "display", "note", "ci_low", "ci_high", "at_baseline",
+                     "selection"])
+    selection = neutralise_csv_cell(_selection(table))
     for row in table.rows:
         for column in table.columns:
             cell = table.cell(row, column.key)
@@ -144,13 +154,16 @@ def to_csv(table: Table) -> str:
             interval = cell.interval
             bounds = ["", ""] if interval is None else [_csv_number(interval.low),
                                                         _csv_number(interval.high)]
-            writer.writerow([*texts[:4], *numbers, *texts[4:], *bounds, cell.at_baseline])
+            writer.writerow([*texts[:4], *numbers, *texts[4:], *bounds, cell.at_baseline,
+                             selection])
     return out.getvalue()
 
 
 def per_seed_csv(table: Table) -> str:
-    """The per-seed rows behind the table: one line per (row, seed) with the run ids."""
+    """The per-seed rows behind the table: one line per (row, seed) with the run ids and
+    the checkpoint selection."""
     frame = table.per_seed.reset_index()
+    frame["selection"] = _selection(table)
     frame.columns = [
         next((c.label for c in table.columns if c.key == name), name) for name in frame.columns
     ]

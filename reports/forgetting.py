@@ -27,7 +27,7 @@ import pandas as pd
 
 from benchmark.results.frame import ResultSet
 from benchmark.stats import DEFAULT_RESAMPLES, ClaimVerdict, Interval, judge_difference
-from benchmark.stats.bootstrap import format_score, percentile_interval
+from benchmark.stats.bootstrap import format_difference, format_score, percentile_interval
 from reports.evidence import gather_evidence
 from reports.forgetting_draws import (
     MEASURED,
@@ -381,7 +381,7 @@ def _verdict(analysis: ForgettingAnalysis, ours: ForgettingRow, theirs: Forgetti
         measured = (f"{name}: {ours.key} {format_score(_interval(a, table.n_resamples), digits)}"
                     f" vs {theirs.key} {format_score(_interval(b, table.n_resamples), digits)}"
                     f"{unit}; difference ({theirs.key} − {ours.key}) "
-                    f"{format_score(difference, digits)}")
+                    f"{format_difference(difference, digits)}")
         return ForgettingVerdict(table.scale.describe(), table.scale.short(),
                                  (ours.key, theirs.key), kind, measured, verdict, note)
     return None

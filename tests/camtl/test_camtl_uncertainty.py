@@ -1,4 +1,4 @@
-"""MT-Uncertainty scoring: the paper's formula, the regression rule, selection."""
+"""MT-Uncertainty scoring: the reference code's formula, the regression rule, selection."""
 
 from __future__ import annotations
 
