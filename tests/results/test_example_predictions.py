@@ -182,6 +182,13 @@ def test_grouped_and_diagnostic_splits_rescore_from_the_file(data_dir, tiny_back
         assert interval.estimate == pytest.approx(record["main_scores"][task], abs=0.05), task
         assert interval.low <= interval.estimate <= interval.high
     assert "multirc" in evidence.baseline.per_task  # the majority class, scored per question
+    # and the leaderboard ranks the SuperGLUE scale (it ranked no scale with MultiRC before)
+    from reports.leaderboard import leaderboard
+
+    [group] = leaderboard(result, n_resamples=200)
+    [entry] = group.entries
+    assert entry.rank is not None and entry.evidence is not None
+    assert group.baseline is not None and "multirc" in group.baseline.per_task
 
 
 def test_record_keeps_the_chosen_entity_and_the_gold_answers(tmp_path):
