@@ -110,9 +110,13 @@ def test_loss_decode_entropy_and_scores_on_real_sentences(wnut, minilm_tokenizer
     assert values[0] == gold[0] == " ".join(examples[0].meta["tags"])
 
 
-def test_the_format_is_grouped_for_the_bootstrap() -> None:
+def test_the_bootstrap_resamples_sentences_and_adds_their_entity_counts() -> None:
+    """A sentence is one example and one unit: entity F1 is resampled from per-sentence
+    (tp, fp, fn), not refused (tests/stats/test_stats_units.py checks the values)."""
     task = get_task("wnut17")
-    assert format_of(task).grouped(task) and format_of(task).token_states
+    fmt = format_of(task)
+    assert not fmt.grouped(task) and fmt.token_states
+    assert [m.name for m in fmt.resampled_metrics(task)] == ["entity_f1"]
 
 
 @pytest.fixture(scope="module")
