@@ -48,10 +48,12 @@ def test_every_builtin_task_names_a_registered_format() -> None:
         assert get_task(task).task_format.head_kind(get_task(task)) == head
 
 
-def test_only_grouped_formats_refuse_per_example_resampling() -> None:
+def test_only_grouped_formats_resample_whole_groups() -> None:
+    """MultiRC's questions and AX-g's pairs are resampled whole and need their group ids;
+    every other task resamples examples (ReCoRD and WNUT: one query or sentence each)."""
     grouped = {n for n in task_names() if format_of(get_task(n)).grouped(get_task(n))}
-    assert grouped == {"multirc", "record", "axg", "wnut17"}  # entity F1 is corpus-level
-    with pytest.raises(BenchmarkError, match="formed from groups"):
+    assert grouped == {"multirc", "axg"}
+    with pytest.raises(BenchmarkError, match="formed over groups"):
         task_eval(get_task("multirc"), [0, 1, 1])
     assert task_eval(get_task("axb"), [0, 1, 1]).score(np.array([0, 1, 0]))[0] == pytest.approx(
         0.5 * 100)  # AX-b: fields, per-example MCC (0.5 on this toy set)
