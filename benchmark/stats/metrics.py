@@ -277,8 +277,9 @@ class TaskEval:
 def _unit_members(groups: np.ndarray) -> tuple[np.ndarray, ...]:
     """Example positions of each group, groups in order of first appearance."""
     _, first, codes = np.unique(groups, return_index=True, return_inverse=True)
-    order = np.argsort(first)
-    return tuple(np.flatnonzero(codes == code) for code in order)
+    by_code = np.argsort(codes, kind="stable")
+    members = np.split(by_code, np.cumsum(np.bincount(codes))[:-1])
+    return tuple(members[code] for code in np.argsort(first))
 
 
 def _pack(values: np.ndarray, members: tuple[np.ndarray, ...]) -> np.ndarray:
