@@ -21,6 +21,7 @@ def test_slice_is_disjoint_from_training_on_real_sst2(data_dir: Path, budget: in
     train, held = hold_out(examples, 0.1, 12, "sst2")
     ids = {id(e) for e in train}
     assert not any(id(e) in ids for e in held)
+    assert not {e.uid for e in train} & {e.uid for e in held}  # no source row on both sides
     assert len(train) + len(held) == len(examples)
     expected = min(max(-(-len(examples) // 10), SELECTION_MIN), SELECTION_MAX, len(examples) // 2)
     assert len(held) == expected
