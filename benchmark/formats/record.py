@@ -121,17 +121,9 @@ class RecordFormat(ChoiceFormat):
     def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
         """Per query (one example each) the best token F1 / exact match of the chosen entity
         against its gold answers, as in the predictions file; their mean over queries."""
-        from benchmark.metrics.functions import normalize_answer, token_f1
-        from benchmark.stats.units import mean_metric
+        from benchmark.formats.qa.metrics import answer_match_metrics
 
-        def best_f1(pred: str, gold: Sequence[str]) -> float:
-            return max(token_f1(str(pred), a) for a in gold)
-
-        def best_em(pred: str, gold: Sequence[str]) -> float:
-            return max(float(normalize_answer(str(pred)) == normalize_answer(a)) for a in gold)
-
-        available = {"f1": mean_metric("f1", best_f1), "em": mean_metric("em", best_em)}
-        return tuple(available[m] for m in task.metrics)
+        return answer_match_metrics(task.metrics, lambda pred, gold: (str(pred), list(gold)))
 
     def references(self, examples: Sequence[Example]) -> list[Any] | None:
         return None  # the gold answers are in each example's meta

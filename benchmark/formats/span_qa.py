@@ -36,7 +36,7 @@ from benchmark.data.examples import Example
 from benchmark.data.readers import RowContext
 from benchmark.formats.base import TaskFormat
 from benchmark.formats.qa.decode import DecodeSettings
-from benchmark.formats.qa.metrics import exact_match, max_over_gold
+from benchmark.formats.qa.metrics import answer_match_metrics, exact_match, max_over_gold
 from benchmark.formats.qa.reader import QaExample
 from benchmark.formats.qa.windows import WindowSettings, make_windows
 from benchmark.formats.registry import register_format
@@ -212,17 +212,8 @@ class SpanQaFormat(TaskFormat):
     def resampled_metrics(self, task: TaskSpec) -> tuple[Any, ...]:
         """Per question the best token F1 / exact match of the predictions file's answer
         text against its gold answers (written ``" | "``-joined); their mean over questions."""
-        from benchmark.metrics.functions import token_f1
-        from benchmark.stats.units import mean_metric
-
-        def scorer(metric: Any) -> Any:
-            def best(pred: str, gold: str) -> float:
-                return max_over_gold(metric, json.loads(pred)["text"], str(gold).split(GOLD_JOIN))
-            return best
-
-        available = {"f1": mean_metric("f1", scorer(token_f1)),
-                     "em": mean_metric("em", scorer(exact_match))}
-        return tuple(available[m] for m in task.metrics)
+        return answer_match_metrics(task.metrics, lambda pred, gold: (
+            json.loads(pred)["text"], str(gold).split(GOLD_JOIN)))
 
     # -- decoding --------------------------------------------------------------------------
 

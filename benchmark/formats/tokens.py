@@ -116,15 +116,17 @@ class TokenTagsFormat(TaskFormat):
         def counts(pred: str, gold: str) -> tuple[int, int, int]:
             return entity_counts(str(gold).split(), str(pred).split())
 
-        def share(name: str, of: int) -> Any:
-            def rate(pred: str, gold: str) -> tuple[float, float]:
-                tp, fp, fn = counts(pred, gold)
-                return tp, tp + (fp, fn)[of]
-            return ratio_metric(name, rate)
+        def precision(pred: str, gold: str) -> tuple[float, float]:
+            tp, fp, _ = counts(pred, gold)
+            return tp, tp + fp
+
+        def recall(pred: str, gold: str) -> tuple[float, float]:
+            tp, _, fn = counts(pred, gold)
+            return tp, tp + fn
 
         available = {"entity_f1": f1_metric("entity_f1", counts),
-                     "entity_precision": share("entity_precision", 0),
-                     "entity_recall": share("entity_recall", 1)}
+                     "entity_precision": ratio_metric("entity_precision", precision),
+                     "entity_recall": ratio_metric("entity_recall", recall)}
         unknown = [m for m in task.metrics if m not in available]
         if unknown:
             raise BenchmarkError(

@@ -118,16 +118,16 @@ def judge_within(values: list[float] | tuple[float, ...], target: float, toleran
     seed gives no interval, so no verdict."""
     from scipy import stats
 
-    values = [float(v) for v in values]  # type: ignore[assignment]
-    if not values or not all(math.isfinite(v) for v in values):
+    seeds = [float(v) for v in values]
+    if not seeds or not all(math.isfinite(v) for v in seeds):
         raise BenchmarkError("judge_within needs finite per-seed values; give one per seed")
-    mean = statistics.fmean(values)
+    mean = statistics.fmean(seeds)
     band = (target - tolerance, target + tolerance)
-    if len(values) < 2:
+    if len(seeds) < 2:
         return ClaimVerdict(Verdict.INCONCLUSIVE, f"one seed ({mean:.1f}): no interval over "
                             f"seeds; run more seeds", published=target, measured=mean)
-    half = stats.t.ppf(0.5 + level / 2, len(values) - 1) * statistics.stdev(values) \
-        / math.sqrt(len(values))
+    half = stats.t.ppf(0.5 + level / 2, len(seeds) - 1) * statistics.stdev(seeds) \
+        / math.sqrt(len(seeds))
     low, high = mean - half, mean + half
     interval = Interval(mean, low, high, level, 0, 0)
     if band[0] <= low and high <= band[1]:
@@ -137,5 +137,5 @@ def judge_within(values: list[float] | tuple[float, ...], target: float, toleran
     else:
         verdict, why = Verdict.INCONCLUSIVE, "across the edge of"
     reason = (f"mean {mean:.1f} [{low:.1f}, {high:.1f}] ({level:.0%} t-interval over "
-              f"{len(values)} seeds) lies {why} {band[0]:g}..{band[1]:g}")
+              f"{len(seeds)} seeds) lies {why} {band[0]:g}..{band[1]:g}")
     return ClaimVerdict(verdict, reason, interval, target, low <= target <= high, mean)

@@ -11,6 +11,7 @@ F1 0 even against a gold answer that does too (EM is still 1).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from benchmark.errors import BenchmarkError
 from benchmark.formats.qa.reader import QaExample
@@ -28,6 +29,24 @@ def max_over_gold(metric: Callable[[str, str], float], prediction: str,
     if not golds:
         raise BenchmarkError("a QA question without gold answers cannot be scored")
     return max(metric(prediction, gold) for gold in golds)
+
+
+def answer_match_metrics(names: Sequence[str],
+                         text_and_answers: Callable[[Any, Any], tuple[str, Sequence[str]]]
+                         ) -> tuple[Any, ...]:
+    """``f1``/``em`` in resampled form (``benchmark.stats.units``): per question the best
+    token F1 / exact match of its answer text against any gold answer, their mean over
+    questions. ``text_and_answers`` reads one question's (prediction, gold) values of the
+    per-example predictions file; span QA and ReCoRD store them differently."""
+    from benchmark.stats.units import mean_metric
+
+    def best(metric: Callable[[str, str], float]) -> Callable[[Any, Any], float]:
+        def score(pred: Any, gold: Any) -> float:
+            return max_over_gold(metric, *text_and_answers(pred, gold))
+        return score
+
+    scorers = {"f1": token_f1, "em": exact_match}
+    return tuple(mean_metric(name, best(scorers[name])) for name in names)
 
 
 def qa_scores(predictions: Mapping[str, str], examples: Sequence[QaExample]) -> dict[str, float]:
