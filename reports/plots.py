@@ -210,7 +210,7 @@ def learning_curves(
     curves = []
     for label, records in groups.items():
         curve = _curve(records, list(records[0]["tasks"]))
-        if not curve.empty:
+        if len(curve) >= 2:  # one evaluation (evaluations_per_epoch 0) draws no curve
             curves.append((label, curve))
     if not curves:
         return None

@@ -64,7 +64,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
     "uncertainty_warmup": (between(0, 1, high_open=True),),
     "max_grad_norm": (above(0),),
     "temperature": (above(0),),
-    "evaluations_per_epoch": (at_least(1),),
+    "evaluations_per_epoch": (at_least(0),),
     "state_every_minutes": (above(0),),
     "state_every_steps": (at_least(1),),
     "selection_fraction": (between(0, 1, low_open=True, high_open=True),),

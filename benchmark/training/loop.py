@@ -244,8 +244,7 @@ def _train(
         model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
     if cfg.compile:
         compile_encoder(model)
-    eval_every = max(1, steps_per_epoch // cfg.evaluations_per_epoch)
-    eval_points = set(range(eval_every, total_steps + 1, eval_every)) | {total_steps}
+    eval_points = _evaluation_steps(steps_per_epoch, total_steps, cfg.evaluations_per_epoch)
     names = [t.name for t in model.tasks]
     scorer = (
         UncertaintyScorer(
@@ -342,6 +341,15 @@ def _train(
             state.save({"finished": True, "outcome": outcome.as_state(),
                         "weights": trainable_weights(model), "random": random_state()})
     return outcome
+
+
+def _evaluation_steps(steps_per_epoch: int, total_steps: int, per_epoch: int) -> set[int]:
+    """The steps after which dev is evaluated: ``per_epoch`` times an epoch, and always after
+    the last step (the only one when ``per_epoch`` is 0)."""
+    if per_epoch == 0:
+        return {total_steps}
+    every = max(1, steps_per_epoch // per_epoch)
+    return set(range(every, total_steps + 1, every)) | {total_steps}
 
 
 def _evaluate_step(model: MultiTaskModel, eval_sets: Sequence[EvalSet],

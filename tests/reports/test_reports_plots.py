@@ -71,6 +71,17 @@ def test_no_data_no_figure(make_record):
     assert learning_curves({"x": [record]}) is None
 
 
+def test_one_evaluation_draws_no_curve(make_record):
+    """A run evaluated once (evaluations_per_epoch 0) has a point, not a curve."""
+    once = make_record()
+    once["history"] = [{"step": 10, "main_scores": {t: 60.0 for t in once["tasks"]},
+                        "train_loss": 0.5}]
+    assert learning_curves({"x": [once]}) is None
+    twice = make_record()
+    twice["history"] = [{**once["history"][0], "step": 5}, once["history"][0]]
+    assert learning_curves({"x": [twice]}).png.startswith(PNG)
+
+
 def test_curve_merges_per_task_models(make_record):
     from reports.plots import _curve
 
