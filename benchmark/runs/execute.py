@@ -48,7 +48,8 @@ from benchmark.training.config import TrainConfig
 from benchmark.training.device import matmul_precision
 from benchmark.training.evaluate import EvalSet
 from benchmark.training.heads import MultiTaskModel
-from benchmark.training.loop import TrainOutcome, train_and_evaluate
+from benchmark.training.loop import train_and_evaluate
+from benchmark.training.outcome import TrainOutcome
 from benchmark.training.timing import PhaseTimes
 from benchmark.training.train_state import PartState, RunStates, SavePolicy
 from benchmark.training.usage import merge_usage

@@ -16,8 +16,6 @@ import math
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import torch
 from accelerate import Accelerator
@@ -27,11 +25,9 @@ from transformers import get_linear_schedule_with_warmup
 from benchmark import interruption
 from benchmark.data.collate import collate
 from benchmark.data.tokenize import TokenizedExample
-from benchmark.errors import BenchmarkError, TrainingError
+from benchmark.errors import TrainingError
 from benchmark.methods.interface import Method
 from benchmark.metrics import main_score
-from benchmark.results import example_predictions
-from benchmark.results.example_predictions import SplitPredictions
 from benchmark.training.config import TrainConfig
 from benchmark.training.device import compile_encoder, to_device
 from benchmark.training.evaluate import (
@@ -42,88 +38,23 @@ from benchmark.training.evaluate import (
 )
 from benchmark.training.heads import MultiTaskModel, multitask_loss, task_losses
 from benchmark.training.length_groups import group_loss, length_groups, loss_units
+from benchmark.training.optimizer import build_optimizer
+from benchmark.training.outcome import TrainOutcome
 from benchmark.training.parallel import current_world
+from benchmark.training.part_state import finished_part, resume_part, state_contents
 from benchmark.training.progress import LoopProgress
-from benchmark.training.samplers import SamplerContext, TaskSampler, make_sampler
+from benchmark.training.samplers import SamplerContext, make_sampler
 from benchmark.training.selection import CheckpointSelector, slice_scores
 from benchmark.training.train_state import (
     PartState,
     SavePolicy,
-    TrainStateError,
     random_state,
-    set_random_state,
     trainable_weights,
-    weights_or_error,
 )
 from benchmark.training.uncertainty import UncertaintyScorer
 from benchmark.training.usage import DataUsage, run_length_encode, starved_tasks
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainOutcome:
-    """What one training run produced, in the units the result record uses."""
-
-    metrics: dict[str, dict[str, float]]
-    main_scores: dict[str, float]
-    selected_step: int
-    steps: int
-    history: list[dict] = field(default_factory=list)
-    task_schedule: dict[str, list[list[int]]] = field(default_factory=dict)
-    data_usage: dict = field(default_factory=dict)
-    wall_time_s: float = 0.0
-    scoring_precision: str | None = None
-    regression_rule: str | None = None
-    example_predictions: list[SplitPredictions] = field(default_factory=list)
-    """The selected evaluation's per-example predictions, one entry per eval split."""
-    starved_tasks: dict[str, dict[str, float | int]] = field(default_factory=dict)
-    timing: dict[str, float] = field(default_factory=dict)
-    """Seconds per phase: ``train_s`` (steps), ``score_s`` (choosing batches: MT-Uncertainty
-    scoring), ``eval_s`` (dev evaluations), ``selection_s`` (held-out slice evaluations)."""
-
-    def as_state(self) -> dict:
-        """Plain values for a finished part's training state (predictions encoded)."""
-        fields = dict(self.__dict__)
-        fields["example_predictions"] = example_predictions.encode(self.example_predictions).data
-        return fields
-
-    @classmethod
-    def from_state(cls, fields: dict, where: Path) -> TrainOutcome:
-        values = dict(fields)
-        values["example_predictions"] = example_predictions.decode(
-            values["example_predictions"], where)
-        return cls(**values)
-
-
-FUSED_DEVICES = ("cpu", "cuda")
-"""Devices with torch's fused AdamW kernel."""
-
-
-def _optimizer(
-    model: MultiTaskModel, cfg: TrainConfig, device: torch.device | None = None
-) -> torch.optim.Optimizer:
-    """AdamW without weight decay on biases and LayerNorm weights (BERT convention), as the
-    fused kernel when ``cfg.fused_optimizer`` (the record's config says which ran).
-    ``device``: where training runs (default: the model's parameters')."""
-    device = device or next(model.parameters()).device
-    if cfg.fused_optimizer and device.type not in FUSED_DEVICES:
-        raise TrainingError(
-            f"fused_optimizer: torch has no fused AdamW on {device.type!r} devices (only "
-            f"{', '.join(FUSED_DEVICES)}); set fused_optimizer: false in a config file"
-        )
-    decay, no_decay = [], []
-    for name, param in model.named_parameters():
-        if not param.requires_grad:
-            continue
-        lowered = name.lower()
-        is_norm = "layernorm" in lowered or "layer_norm" in lowered or ".ln" in lowered
-        (no_decay if name.endswith("bias") or is_norm else decay).append(param)
-    groups = [
-        {"params": decay, "weight_decay": cfg.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    return torch.optim.AdamW(groups, lr=cfg.learning_rate, fused=cfg.fused_optimizer or None)
 
 
 @functools.cache
@@ -214,7 +145,7 @@ def _train(
     started = time.perf_counter()
     saved = state.load() if state is not None else None
     if saved is not None and saved["finished"]:
-        return _finished_part(model, state, saved)
+        return finished_part(model, state, saved)
     _set_determinism(cfg.deterministic)
     torch.manual_seed(seed)
     sampler = make_sampler(
@@ -231,7 +162,7 @@ def _train(
     steps_per_epoch = sampler.steps_per_epoch()
     total_steps = cfg.max_steps or max(1, math.ceil(cfg.epochs * steps_per_epoch))
     sampler.ctx.warmup_steps = int(cfg.uncertainty_warmup * total_steps)
-    optimizer = _optimizer(model, cfg, accelerator.device)
+    optimizer = build_optimizer(model, cfg, accelerator.device)
     scheduler = get_linear_schedule_with_warmup(
         optimizer, int(cfg.warmup_ratio * total_steps), total_steps
     )
@@ -258,7 +189,7 @@ def _train(
     progress = LoopProgress.start(DataUsage(names, [len(d) for d in train_sets]),
                                   CheckpointSelector(cfg.model_selection, model.tasks))
     if saved is not None:
-        _resume(state, saved, model, optimizer, scheduler, sampler, progress, total_steps)
+        resume_part(state, saved, model, optimizer, scheduler, sampler, progress, total_steps)
     world.own_dropout(seed, progress.step)  # after a resume too: the saved state is main's
     policy = SavePolicy(cfg.state_every_steps, cfg.state_every_minutes)
     last_saved = time.monotonic()
@@ -306,7 +237,7 @@ def _train(
             if state is not None and world.is_main and progress.step < total_steps and \
                     policy.due(progress.step, last_saved):
                 with times.phase("state_s"):
-                    state.save(_state_contents(model, optimizer, scheduler, sampler, progress,
+                    state.save(state_contents(model, optimizer, scheduler, sampler, progress,
                                                time.perf_counter() - started))
                 last_saved = time.monotonic()
             interruption.after_step()
@@ -384,48 +315,6 @@ def _evaluate_step(model: MultiTaskModel, eval_sets: Sequence[EvalSet],
             progress.best_state = {
                 n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad
             }
-
-
-def _state_contents(model: MultiTaskModel, optimizer, scheduler, sampler: TaskSampler,
-                    progress: LoopProgress, wall_s: float) -> dict:
-    """What resuming after this step needs (benchmark/training/train_state.py)."""
-    return {
-        "finished": False,
-        "weights": trainable_weights(model),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "sampler": sampler.state_dict(),
-        "progress": progress.state_dict(wall_s),
-        "random": random_state(),
-    }
-
-
-def _resume(state: PartState, saved: dict, model: MultiTaskModel, optimizer, scheduler,
-            sampler: TaskSampler, progress: LoopProgress, total_steps: int) -> None:
-    """Put a saved mid-training state back; torch's random state last, after everything
-    that draws from it."""
-    weights_or_error(state, saved, "weights", model)
-    try:
-        optimizer.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        sampler.load_state_dict(saved["sampler"])
-        progress.load_state_dict(saved["progress"], state.path)
-    except (KeyError, ValueError, TypeError, BenchmarkError) as exc:
-        raise TrainStateError(
-            f"{state.path} cannot be resumed ({exc}); delete it or rerun with --overwrite"
-        ) from None
-    set_random_state(saved["random"])
-    log.info("resuming %s from its saved state after step %d of %d (%s)",
-             "+".join(state.tasks), progress.step, total_steps, state.path)
-
-
-def _finished_part(model: MultiTaskModel, state: PartState, saved: dict) -> TrainOutcome:
-    """A part that finished before the run was stopped: its weights and outcome, not retrained."""
-    weights_or_error(state, saved, "weights", model)
-    set_random_state(saved["random"])
-    log.info("%s finished training before the run was stopped: kept from %s",
-             "+".join(state.tasks), state.path)
-    return TrainOutcome.from_state(saved["outcome"], state.path)
 
 
 def _forward_backward(model: MultiTaskModel, items: list, pad_token_id: int, precision: str,

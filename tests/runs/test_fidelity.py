@@ -12,7 +12,7 @@ from benchmark.runs.plan import plan_runs
 from benchmark.runs.settings import resolve_settings
 from benchmark.tasks.registry import get_task
 from benchmark.training.heads import MultiTaskModel
-from benchmark.training.loop import _optimizer
+from benchmark.training.optimizer import build_optimizer
 from benchmark.training.uncertainty import UncertaintyScorer
 
 
@@ -46,7 +46,7 @@ def test_reference_mode_changes_training_and_the_run_id(tiny_backbone, data_dir)
     assert reference.train.regression_scores_from == "mrpc"
     assert reference.method_options == {"reference_freezing": True}
     assert reference.run_id != project.run_id
-    optimizer = _optimizer(_model(reference), reference.train)
+    optimizer = build_optimizer(_model(reference), reference.train)
     decays = {g["weight_decay"] for g in optimizer.param_groups}
     assert decays == {0.0}
 

@@ -12,7 +12,7 @@ from benchmark.methods.registry import get_method
 from benchmark.tasks.registry import get_task
 from benchmark.training.config import TrainConfig
 from benchmark.training.heads import MultiTaskModel
-from benchmark.training.loop import _optimizer
+from benchmark.training.optimizer import build_optimizer
 
 
 def _model(backbone: str) -> MultiTaskModel:
@@ -30,7 +30,8 @@ def test_fused_and_default_kernels_take_the_same_steps(tiny_backbone):
     fused_model = _model(tiny_backbone)
     default_model = _model(tiny_backbone)
     default_model.load_state_dict(fused_model.state_dict())
-    fused, default = _optimizer(fused_model, fused_cfg), _optimizer(default_model, default_cfg)
+    fused = build_optimizer(fused_model, fused_cfg)
+    default = build_optimizer(default_model, default_cfg)
     assert fused.defaults["fused"] and not default.defaults["fused"]
     generator = torch.Generator().manual_seed(1)
     for _ in range(3):
@@ -50,4 +51,4 @@ def test_fused_and_default_kernels_take_the_same_steps(tiny_backbone):
 
 def test_a_device_without_the_kernel_is_refused_with_the_way_out(tiny_backbone):
     with pytest.raises(TrainingError, match="fused_optimizer: false"):
-        _optimizer(_model(tiny_backbone), TrainConfig(), torch.device("mps"))
+        build_optimizer(_model(tiny_backbone), TrainConfig(), torch.device("mps"))
