@@ -4,8 +4,9 @@ Accelerate owns device placement, with one ``Accelerator`` per process
 (``process_accelerator``); each run applies its own precision (fp32 or bf16 autocast),
 so runs of both precisions share a process. The sampler decides which examples form
 each batch; the loop steps, clips, schedules, evaluates on every task's dev split a
-fixed number of times per epoch (and on the held-out selection slice for ``best``), and
-keeps the evaluation ``benchmark.training.selection`` selects as the run's result.
+fixed number of times per epoch, or only after the last step (``evaluations_per_epoch``; and
+on the held-out selection slice for ``best``), and keeps the evaluation
+``benchmark.training.selection`` selects as the run's result.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def state_contents(model: MultiTaskModel, optimizer, scheduler, sampler: TaskSampler,
-                    progress: LoopProgress, wall_s: float) -> dict:
+                   progress: LoopProgress, wall_s: float) -> dict:
     """What resuming after this step needs (benchmark/training/train_state.py)."""
     return {
         "finished": False,
@@ -37,7 +37,7 @@ def state_contents(model: MultiTaskModel, optimizer, scheduler, sampler: TaskSam
 
 
 def resume_part(state: PartState, saved: dict, model: MultiTaskModel, optimizer, scheduler,
-            sampler: TaskSampler, progress: LoopProgress, total_steps: int) -> None:
+                sampler: TaskSampler, progress: LoopProgress, total_steps: int) -> None:
     """Put a saved mid-training state back; torch's random state last, after everything
     that draws from it."""
     weights_or_error(state, saved, "weights", model)
