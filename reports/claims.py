@@ -29,7 +29,7 @@ from reports.claim_rules import (
     join_notes,
 )
 from reports.evidence import Evidence, gather_evidence
-from reports.forgetting import forgetting_verdicts
+from reports.forgetting_claim import forgetting_verdicts
 from reports.suite_coverage import coverage
 from reports.table_model import Table
 
@@ -81,7 +81,7 @@ def _competitive_large(ctx: ClaimContext) -> list[Measurement]:
 
 def _forgetting(ctx: ClaimContext) -> list[Measurement]:
     """Δ = forgetting of full fine-tuning − CA-MTL's, judged on its interval
-    (``reports.forgetting``: STS-B zero-shot drop, else masked-LM loss increase)."""
+    (``reports.forgetting_claim``: STS-B zero-shot drop, else masked-LM loss increase)."""
     if ctx.result is None:
         return []
     found = []

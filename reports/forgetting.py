@@ -1,4 +1,4 @@
-"""The "Forgetting" table and the forgetting claim's verdicts, from records only.
+"""The "Forgetting" tables, from records only.
 
 One table per scale (what must be equal for numbers to be compared: suite, backbone and
 its fingerprint, budget; ``reports.tables.SCALE_KEYS``), one row per method (and task
@@ -8,11 +8,7 @@ trained encoder with the pretrained one (last layer; mean over layers 1..L). Int
 resample seeds and STS pairs (or sentences) hierarchically and paired across the scale
 (``reports.forgetting_draws``).
 
-The claim ("forgetting is mitigated by freezing half of the weights") is judged per scale
-on drop(full fine-tuning) − drop(CA-MTL), "greater" meaning CA-MTL forgets less. Full
-fine-tuning is ``mtl`` when the scale has it, else ``stl``: both train every weight, and
-``mtl``, trained on the same tasks in one model as CA-MTL, is the closer comparison
-(docs/reports.md, "Forgetting").
+The forgetting claim's verdicts are in ``reports.forgetting_claim``.
 """
 
 from __future__ import annotations
@@ -26,9 +22,8 @@ from typing import Any
 import pandas as pd
 
 from benchmark.results.frame import ResultSet
-from benchmark.stats import DEFAULT_RESAMPLES, ClaimVerdict, Interval, judge_difference
-from benchmark.stats.bootstrap import format_difference, format_score, percentile_interval
-from reports.evidence import gather_evidence
+from benchmark.stats import DEFAULT_RESAMPLES, Interval
+from benchmark.stats.bootstrap import format_score, percentile_interval
 from reports.forgetting_draws import (
     MEASURED,
     Drawn,
@@ -45,9 +40,6 @@ from reports.tables import SCALE_KEYS
 
 LEVEL = 0.95
 BOOTSTRAP_SEED = 0
-CAMTL = "camtl"
-BASELINES = ("mtl", "stl")
-"""Full fine-tuning baselines of the claim, in order of preference."""
 STS_SCALE = 100.0
 """STS Spearman correlations are shown ×100 (points), as the STS-B task score is."""
 
@@ -94,24 +86,6 @@ class ForgettingTable:
         """``COLUMNS`` less the masked-LM ones when no row measured them (a note says why)."""
         mlm = any(r.mlm_increase is not None for r in self.rows)
         return tuple(c for c in COLUMNS if mlm or not c[0].startswith("mlm"))
-
-
-@dataclass(frozen=True)
-class ForgettingVerdict:
-    """The forgetting claim at one scale: CA-MTL against full fine-tuning."""
-
-    scale: str
-    """``Scale.describe()``."""
-    scale_short: str
-    """``Scale.short()``."""
-    methods: tuple[str, str]
-    """(CA-MTL row, baseline row)."""
-    measure: str
-    """``sts`` (zero-shot STS-B drop) or ``mlm`` (masked-LM loss increase)."""
-    measured: str
-    verdict: ClaimVerdict
-    note: str = ""
-    """How learning was judged where it was not by intervals."""
 
 
 @dataclass
@@ -221,7 +195,8 @@ def _kind_draws(kind: str, rows: Mapping[str, list[RecordValues]], n_resamples: 
     return out
 
 
-def _interval(drawn: Drawn, n_resamples: int) -> Interval:
+def drawn_interval(drawn: Drawn, n_resamples: int) -> Interval:
+    """The percentile interval of a resampled figure, at the report's level and seed."""
     return percentile_interval(drawn.full, drawn.draws, level=LEVEL, n_resamples=n_resamples,
                                seed=BOOTSTRAP_SEED)
 
@@ -272,10 +247,10 @@ def _analyse(slug: str, runs: pd.DataFrame, result: ResultSet, n_resamples: int
             seeds=tuple(int(r["seed"]) for r in measured),
             sts_before=_full(sts.before, STS_SCALE) if key in sts.afters else None,
             sts_after=_full(sts.afters.get(key), STS_SCALE),
-            sts_drop=_interval(sts.changes[key], n_resamples) if key in sts.changes else None,
+            sts_drop=_change(sts, key, n_resamples),
             mlm_before=_full(mlm.before) if key in mlm.afters else None,
             mlm_after=_full(mlm.afters.get(key)),
-            mlm_increase=_interval(mlm.changes[key], n_resamples) if key in mlm.changes else None,
+            mlm_increase=_change(mlm, key, n_resamples),
             cka_last=_mean([c[0] for c in ckas]), cka_mean=_mean([c[1] for c in ckas]),
             seconds=_mean([r["forgetting"]["seconds"]["total"] for r in measured]),
             note=note,
@@ -288,6 +263,11 @@ def _analyse(slug: str, runs: pd.DataFrame, result: ResultSet, n_resamples: int
     analysis.flags = {key: _point_flags(g[3], [t for t in tasks if t in g[2].split(",")])
                       for key, g in groups.items()}
     return analysis
+
+
+def _change(kind: _KindDraws, key: str, n_resamples: int) -> Interval | None:
+    """A row's change (STS drop, MLM increase) with its interval, if it was measured."""
+    return drawn_interval(kind.changes[key], n_resamples) if key in kind.changes else None
 
 
 def _full(drawn: Drawn | None, scale: float = 1.0) -> float | None:
@@ -329,79 +309,6 @@ def forgetting_tables(result: ResultSet, *, n_resamples: int = DEFAULT_RESAMPLES
                       ) -> list[ForgettingTable]:
     """The report's "Forgetting" tables, one per scale that measured forgetting."""
     return [a.table for a in forgetting_analyses(result, n_resamples=n_resamples)]
-
-
-def _learning(analysis: ForgettingAnalysis, rows: Sequence[ForgettingRow], result: ResultSet,
-              n_resamples: int) -> tuple[dict[str, Mapping[str, bool]], str]:
-    """Task -> at-baseline flags of each row, by the project's interval rule
-    (``reports.evidence``: per-example predictions beside the records); rows without
-    prediction files fall back to their records' point scores, and the note says so."""
-    tasks = [t for t in rows[0].tasks_key.split(",") if all(t in r.tasks_key.split(",")
-                                                             for r in rows)]
-    evidence = gather_evidence({r.key: r.run_ids for r in rows}, tasks, result,
-                               n_resamples=n_resamples)
-    flags, fallback = {}, []
-    for row in rows:
-        found = evidence.rows.get(row.key)
-        if found is not None and found.at_baseline:
-            flags[row.key] = found.at_baseline
-        else:
-            flags[row.key] = analysis.flags.get(row.key, {})
-            fallback.append(row.key)
-    note = (f"learning of {', '.join(fallback)} judged on point scores against the trivial "
-            "predictor (no per-example predictions to bootstrap)") if fallback else ""
-    return flags, note
-
-
-def _pairs(table: ForgettingTable) -> list[tuple[ForgettingRow, ForgettingRow]]:
-    """(CA-MTL row, baseline row) on the same task set; the baseline is mtl, else stl."""
-    out = []
-    for ours in (r for r in table.rows if r.method == CAMTL):
-        for name in BASELINES:
-            theirs = next((r for r in table.rows
-                           if r.method == name and r.tasks_key == ours.tasks_key), None)
-            if theirs is not None:
-                out.append((ours, theirs))
-                break
-    return out
-
-
-def _verdict(analysis: ForgettingAnalysis, ours: ForgettingRow, theirs: ForgettingRow,
-             result: ResultSet) -> ForgettingVerdict | None:
-    table = analysis.table
-    for kind, name, unit in (("sts", "STS drop", ""), ("mlm", "MLM loss increase", " nats")):
-        drops = analysis.drops[kind]
-        if ours.key not in drops or theirs.key not in drops:
-            continue
-        a, b = drops[ours.key], drops[theirs.key]
-        difference = _interval(Drawn(b.full - a.full, b.draws - a.draws), table.n_resamples)
-        flags, note = _learning(analysis, (ours, theirs), result, table.n_resamples)
-        verdict = judge_difference(difference, "greater", at_baseline=flags)
-        digits = 1 if kind == "sts" else 3
-        measured = (f"{name}: {ours.key} {format_score(_interval(a, table.n_resamples), digits)}"
-                    f" vs {theirs.key} {format_score(_interval(b, table.n_resamples), digits)}"
-                    f"{unit}; difference ({theirs.key} − {ours.key}) "
-                    f"{format_difference(difference, digits)}")
-        return ForgettingVerdict(table.scale.describe(), table.scale.short(),
-                                 (ours.key, theirs.key), kind, measured, verdict, note)
-    return None
-
-
-def forgetting_verdicts(result: ResultSet, *, n_resamples: int = DEFAULT_RESAMPLES
-                        ) -> list[ForgettingVerdict]:
-    """The forgetting claim at every scale with CA-MTL and full fine-tuning measured.
-
-    (a) the zero-shot STS-B drop where both rows measured it, else (b) the masked-LM
-    loss increase; "inconclusive (did not learn at this budget)" when a compared method
-    is at its trivial baseline on most tasks, as for every claim.
-    """
-    found = []
-    for analysis in forgetting_analyses(result, n_resamples=n_resamples):
-        for ours, theirs in _pairs(analysis.table):
-            verdict = _verdict(analysis, ours, theirs, result)
-            if verdict is not None:
-                found.append(verdict)
-    return found
 
 
 COLUMNS = (

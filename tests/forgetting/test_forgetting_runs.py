@@ -18,7 +18,8 @@ from benchmark.methods.registry import discover_methods
 from benchmark.results.frame import load_results
 from benchmark.results.schema import SCHEMA_VERSION
 from benchmark.results.validate import read_record
-from reports.forgetting import forgetting_tables, forgetting_verdicts
+from reports.forgetting import forgetting_tables
+from reports.forgetting_claim import forgetting_verdicts
 from reports.html import render_report
 
 TINY = ["--max-train-samples", "16", "--max-eval-samples", "16", "--max-steps", "2",

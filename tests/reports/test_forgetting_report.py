@@ -20,7 +20,8 @@ from scipy.stats import spearmanr
 from benchmark.results.frame import build_result_set, load_results
 from benchmark.results.validate import read_record, record_problems
 from benchmark.stats import Verdict
-from reports.forgetting import forgetting_tables, forgetting_verdicts
+from reports.forgetting import forgetting_tables
+from reports.forgetting_claim import forgetting_verdicts
 
 PAIRS = 120
 SENTENCES = 40
