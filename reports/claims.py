@@ -107,10 +107,9 @@ def _base_vs_large_stl(ctx: ClaimContext) -> list[Measurement]:
         for stl_table in glue:
             if "large" not in stl_table.scale.backbone.lower():
                 continue
-            same_tasks = stl_table.scale.tasks == ours_table.scale.tasks
-            if not same_tasks or average_cell(stl_table, "stl") is None:
-                continue
             stl = average_cell(stl_table, "stl")
+            if stl_table.scale.tasks != ours_table.scale.tasks or stl is None:
+                continue
             evidence = None
             if ctx.result is not None:
                 evidence = gather_evidence({"camtl": ours.run_ids, "stl": stl.run_ids},
