@@ -154,11 +154,21 @@ def _no_interval(table: Table, evidence: Evidence | None, methods: Sequence[str]
 
 def compare(table: Table, evidence: Evidence | None, method: str, others: Sequence[str], *,
              threshold: float = 0.0, published: tuple[float, float] | None = None,
-             extra_note: str = "", scale: tuple[str, str] | None = None) -> Measurement:
-    """``method`` − each of ``others`` on the table's average, judged on its interval."""
-    cells = [average_cell(table, m) for m in (method, *others)]
+             extra_note: str = "", scale: tuple[str, str] | None = None,
+             cells: Sequence[Cell] | None = None) -> Measurement:
+    """``method`` − each of ``others`` on the table's average, judged on its interval.
+
+    ``cells``: the average cells of ``method`` and ``others``, in that order, where they
+    come from more than one table (CA-MTL base against BERT-large's stl); by default
+    ``table``'s own.
+    """
+    if cells is None:
+        cells = [average_cell(table, m) for m in (method, *others)]
+    if any(c is None for c in cells):
+        raise ValueError(f"compare needs an average cell for each of {method}, "
+                         f"{', '.join(others)}; leave out tables that lack one")
     scale_long, scale_short = scale or (table.scale.describe(), table.scale.short())
-    seeds = seeds_note(*(c for c in cells if c is not None))
+    seeds = seeds_note(*cells)
     have = evidence is not None and all(m in evidence.rows for m in (method, *others))
     if not have:
         gaps = "; ".join(f"{method} − {o}: {cells[0].mean - c.mean:+.1f} points (seed means)"

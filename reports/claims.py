@@ -117,7 +117,8 @@ def _base_vs_large_stl(ctx: ClaimContext) -> list[Measurement]:
             scales = (f"{ours_table.scale.describe()} | stl: {stl_table.scale.describe()}",
                       f"{ours_table.scale.short()} | stl: {stl_table.scale.short()}")
             found.append(compare(ours_table, evidence, "camtl", ("stl",), published=(2.2, 2.2),
-                                 scale=scales, extra_note=f"stl from {stl_table.title}"))
+                                 scale=scales, extra_note=f"stl from {stl_table.title}",
+                                 cells=(ours, stl)))
     return found
 
 

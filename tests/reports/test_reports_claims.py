@@ -222,3 +222,31 @@ def test_data_share_in_reference_mode_is_judged_on_its_seed_interval(
     assert data.verdict == verdict, data.note
     assert "reference-faithful" in data.note and "updated / available" in data.note
     assert ("t-interval over 3 seeds" in data.note) == (len(ratios) == 3)
+
+
+def _base_vs_large(make_record, with_predictions, camtl_accuracy, stl_accuracy):
+    base = {"name": "bert-base-uncased", "fingerprint": "b" * 64}
+    large = {"name": "bert-large-uncased", "fingerprint": "l" * 64}
+    return (_runs(make_record, with_predictions, "camtl", camtl_accuracy, suite="glue",
+                  backbone=base)
+            + _runs(make_record, with_predictions, "stl", stl_accuracy, suite="glue",
+                    backbone=large))
+
+
+def test_base_against_large_stl_reads_stl_from_the_large_table(
+        tmp_path, make_record, with_predictions, write_records):
+    """The stl row is in the BERT-large table, not in CA-MTL's base one: with intervals the
+    verdict pairs the two, and without them the seed-mean gap is still base − large."""
+    records = _base_vs_large(make_record, with_predictions, 0.9, 0.75)
+    results, _ = _check(tmp_path, write_records, records)
+    [m] = results["base-vs-large-stl"].measurements
+    assert m.verdict == "supported", m.note
+    assert "camtl − stl: Δ +" in m.measured and "stl from" in m.note
+    tables = paper_tables(build_result_set(records).frame)
+    [gap] = {r.claim.key: r for r in check_claims(tables)}["base-vs-large-stl"].measurements
+    assert gap.verdict == "inconclusive (no interval)"
+    def average(method: str) -> float:
+        return float(np.mean([np.mean([r["main_scores"][t] for t in TASKS])
+                              for r in records if r["method"] == method]))
+
+    assert f"{average('camtl') - average('stl'):+.1f} points (seed means)" in gap.measured
