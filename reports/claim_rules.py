@@ -15,6 +15,7 @@ Verdict rules (docs/reports.md, "Intervals and verdicts"):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -99,6 +100,12 @@ def average_cell(table: Table, method: str) -> Cell | None:
     return cell if cell.n else None
 
 
+def names_size(backbone: str, size: str) -> bool:
+    """Whether the backbone's name or path has ``size`` ("base", "large") as a whole word:
+    ``bert-base-uncased`` is base; ``/data/database/bert-large`` is large, not base."""
+    return size.lower() in re.split(r"[^a-z0-9]+", backbone.lower())
+
+
 def join_notes(*notes: str) -> str:
     """Non-empty notes, each once, in order."""
     return "; ".join(dict.fromkeys(n for n in notes if n))
@@ -128,12 +135,13 @@ def published_inside(interval: Interval, published: tuple[float, float] | None
 def combine(verdicts: Sequence[ClaimVerdict]) -> tuple[str, str]:
     """One verdict for a claim on several comparisons ("beats MTL and STL"): it holds only
     if every one does; any contradiction contradicts it; any method that did not learn
-    makes it uninformative."""
+    makes it uninformative, and so does one whose learning cannot be assessed."""
     kinds = [v.verdict for v in verdicts]
     reasons = join_notes(*(v.reason for v in verdicts))
-    if Verdict.DID_NOT_LEARN in kinds:
-        return Verdict.DID_NOT_LEARN.value, join_notes(
-            *(v.reason for v in verdicts if v.verdict is Verdict.DID_NOT_LEARN))
+    for unlearned in (Verdict.DID_NOT_LEARN, Verdict.LEARNING_UNKNOWN):
+        if unlearned in kinds:
+            return unlearned.value, join_notes(
+                *(v.reason for v in verdicts if v.verdict is unlearned))
     if all(k is Verdict.SUPPORTED for k in kinds):
         return Verdict.SUPPORTED.value, reasons
     if Verdict.CONTRADICTED in kinds:
@@ -182,7 +190,8 @@ def compare(table: Table, evidence: Evidence | None, method: str, others: Sequen
     flags = _at_baseline(evidence, (method, *others))
     for other in others:
         diff = evidence.difference(method, other)
-        verdict = judge_difference(diff, threshold=threshold, at_baseline=flags)
+        verdict = judge_difference(diff, threshold=threshold, at_baseline=flags,
+                                   tasks=evidence.tasks)
         verdicts.append(verdict)
         ours, theirs = evidence.rows[method].score, evidence.rows[other].score
         parts.append(f"{method} − {other}: {format_difference(diff)} points "
@@ -194,8 +203,18 @@ def compare(table: Table, evidence: Evidence | None, method: str, others: Sequen
     first = evidence.difference(method, others[0])
     inside = None if None in inside_all else all(inside_all)
     return Measurement(kind, "; ".join(parts), scale_long, first.estimate if first else None,
-                       join_notes(reason, *notes, seeds, extra_note), scale_short,
-                       first, inside)
+                       join_notes(reason, *notes, _coverage_note(evidence), seeds,
+                                  extra_note), scale_short, first, inside)
+
+
+def _coverage_note(evidence: Evidence) -> str:
+    """Which of the table's tasks the intervals leave out: the Δ is over the others."""
+    if not evidence.excluded:
+        return ""
+    covered = len(evidence.tasks) - len(evidence.excluded)
+    left_out = "; ".join(f"{t}: {why}" for t, why in evidence.excluded.items())
+    return (f"the interval and Δ average {covered} of the {len(evidence.tasks)} tasks "
+            f"(not covered: {left_out})")
 
 
 def beats(
@@ -211,7 +230,7 @@ def beats(
                                                         for b in baselines):
                 continue
             scale_note = ""
-            if paper_backbone and paper_backbone not in table.scale.backbone.lower():
+            if paper_backbone and not names_size(table.scale.backbone, paper_backbone):
                 scale_note = f"paper measured with BERT-{paper_backbone}; this scale differs"
             found.append(compare(table, ctx.evidence.get(table.slug), method, baselines,
                                   published=published,
@@ -275,7 +294,7 @@ def exact_figure(column: str, target: float, tolerance: float, unit: str, method
             holds = abs(cell.mean - target) <= tolerance
             verdict = (Verdict.SUPPORTED if holds else Verdict.CONTRADICTED).value
             note = "exact (parameter counts have no noise)"
-            if paper_backbone not in table.scale.backbone.lower():
+            if not names_size(table.scale.backbone, paper_backbone):
                 verdict = OTHER_SCALE
                 note = (f"the figure is a share of BERT-{paper_backbone}'s parameters; this "
                         f"table's backbone is another size (`python -m benchmark params "

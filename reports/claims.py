@@ -27,6 +27,7 @@ from reports.claim_rules import (
     data_share,
     exact_figure,
     join_notes,
+    names_size,
 )
 from reports.evidence import Evidence, gather_evidence
 from reports.forgetting_claim import forgetting_verdicts
@@ -102,10 +103,10 @@ def _base_vs_large_stl(ctx: ClaimContext) -> list[Measurement]:
     glue = comparisons(ctx, suite="glue")
     for ours_table in glue:
         ours = average_cell(ours_table, "camtl")
-        if "base" not in ours_table.scale.backbone.lower() or ours is None:
+        if not names_size(ours_table.scale.backbone, "base") or ours is None:
             continue
         for stl_table in glue:
-            if "large" not in stl_table.scale.backbone.lower():
+            if not names_size(stl_table.scale.backbone, "large"):
                 continue
             stl = average_cell(stl_table, "stl")
             if stl_table.scale.tasks != ours_table.scale.tasks or stl is None:
@@ -160,8 +161,8 @@ _NOT_MEASURED = {
     "large-26": "needs camtl-large and another method on one task set of 26 or more tasks",
     "forgetting": "needs camtl and mtl (or stl) runs whose records carry a forgetting "
                   "measurement at one scale",
-    "base-vs-large-stl": "needs camtl on a '*base*' backbone and stl on a '*large*' backbone, "
-                         "same GLUE tasks",
+    "base-vs-large-stl": "needs camtl on a backbone named '...-base-...' and stl on one "
+                         "named '...-large-...', same GLUE tasks",
 }
 
 

@@ -45,17 +45,6 @@ class RowEvidence:
     score: Interval
     at_baseline: Mapping[str, bool]
 
-    @property
-    def baseline_share(self) -> tuple[int, int]:
-        """(tasks at baseline, tasks with a baseline)."""
-        return sum(self.at_baseline.values()), len(self.at_baseline)
-
-    @property
-    def learned(self) -> bool:
-        """At baseline on at most half of its tasks (the verdicts' learning rule)."""
-        at, of = self.baseline_share
-        return not of or at <= of / 2
-
 
 @dataclass
 class Evidence:

@@ -49,10 +49,11 @@ class ForgettingVerdict:
 
 
 def _learning(analysis: ForgettingAnalysis, rows: Sequence[ForgettingRow], result: ResultSet,
-              n_resamples: int) -> tuple[dict[str, Mapping[str, bool]], str]:
+              n_resamples: int) -> tuple[dict[str, Mapping[str, bool]], list[str], str]:
     """Task -> at-baseline flags of each row, by the project's interval rule
-    (``reports.evidence``: per-example predictions beside the records); rows without
-    prediction files fall back to their records' point scores, and the note says so."""
+    (``reports.evidence``: per-example predictions beside the records), and the tasks both
+    rows trained; rows without prediction files fall back to their records' point scores,
+    and the note says so."""
     tasks = [t for t in rows[0].tasks_key.split(",") if all(t in r.tasks_key.split(",")
                                                              for r in rows)]
     evidence = gather_evidence({r.key: r.run_ids for r in rows}, tasks, result,
@@ -67,7 +68,7 @@ def _learning(analysis: ForgettingAnalysis, rows: Sequence[ForgettingRow], resul
             fallback.append(row.key)
     note = (f"learning of {', '.join(fallback)} judged on point scores against the trivial "
             "predictor (no per-example predictions to bootstrap)") if fallback else ""
-    return flags, note
+    return flags, tasks, note
 
 
 def _pairs(table: ForgettingTable) -> list[tuple[ForgettingRow, ForgettingRow]]:
@@ -92,8 +93,8 @@ def _verdict(analysis: ForgettingAnalysis, ours: ForgettingRow, theirs: Forgetti
             continue
         a, b = drops[ours.key], drops[theirs.key]
         difference = drawn_interval(Drawn(b.full - a.full, b.draws - a.draws), table.n_resamples)
-        flags, note = _learning(analysis, (ours, theirs), result, table.n_resamples)
-        verdict = judge_difference(difference, "greater", at_baseline=flags)
+        flags, tasks, note = _learning(analysis, (ours, theirs), result, table.n_resamples)
+        verdict = judge_difference(difference, "greater", at_baseline=flags, tasks=tasks)
         digits = 1 if kind == "sts" else 3
         ours_drop = format_score(drawn_interval(a, table.n_resamples), digits)
         theirs_drop = format_score(drawn_interval(b, table.n_resamples), digits)

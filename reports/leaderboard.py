@@ -21,6 +21,7 @@ import pandas as pd
 from benchmark.errors import BenchmarkError
 from benchmark.results.frame import GROUP_KEYS, SCORE_PREFIX, ResultSet
 from benchmark.stats import DEFAULT_RESAMPLES, Interval, format_score
+from benchmark.stats.verdicts import Learning, learning
 from benchmark.tasks.suite_naming import is_task_set
 from reports.cells import Cell, Column
 from reports.evidence import Evidence, RowEvidence, gather_evidence
@@ -78,15 +79,24 @@ class Entry:
 
     @property
     def baseline_share(self) -> tuple[int, int]:
-        """(tasks at baseline, tasks with a baseline); (0, 0) without evidence."""
-        return self.evidence.baseline_share if self.evidence else (0, 0)
+        """(tasks at baseline, tasks); (0, 0) without evidence."""
+        found = self.learning
+        return (found.at_baseline, found.tasks) if found else (0, 0)
+
+    @property
+    def learning(self) -> Learning | None:
+        """Tasks at baseline, and with a baseline, out of its tasks; None without evidence."""
+        return None if self.evidence is None else learning(self.evidence.at_baseline,
+                                                           self.tasks)
 
     @property
     def learned(self) -> bool | None:
-        """False when at baseline on more than half its tasks; None when unknown."""
-        if self.evidence is None or not self.baseline_share[1]:
+        """False when at baseline on more than half its tasks; None when unknown (no
+        evidence, or too few tasks with a trivial baseline to tell)."""
+        found = self.learning
+        if found is None or not found.assessed or found.unknown:
             return None
-        return self.evidence.learned
+        return not found.failed
 
     def baseline_mark(self) -> str:
         """``did not learn at this budget``, ``learned``, or empty when unknown."""
@@ -101,8 +111,12 @@ class Entry:
 
     def baseline_count(self) -> str:
         """``at baseline on 3/4 tasks``, or empty when unknown."""
-        at, of = self.baseline_share
-        return f"at baseline on {at}/{of} tasks" if of else ""
+        found = self.learning
+        if found is None or not found.assessed:
+            return ""
+        missing = found.tasks - found.assessed
+        return f"at baseline on {found.share()} tasks" + \
+            (f" ({missing} without a trivial baseline)" if missing else "")
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """Shared ranks: an order of configurations that claims no more than their intervals show.
 
 Rule (docs/reports.md, "Leaderboard"): take the entry with the best estimate among those
-not yet ranked; it and every other unranked entry whose 95% interval overlaps its
-interval share the next rank; repeat. Ranks count entries (competition ranking): three
-entries sharing rank 1 are followed by rank 4. An entry is therefore never ranked below
-another unless its interval lies wholly below that entry's (or below one that did).
+not yet ranked; it shares the next rank with every unranked entry linked to it by a chain
+of overlapping 95% intervals (A overlaps B, B overlaps C: all three share it); repeat.
+Ranks count entries (competition ranking): three entries sharing rank 1 are followed by
+rank 4. An entry is therefore never ranked below another unless its interval lies wholly
+below that entry's: a group's intervals cover one unbroken range, and the next group's
+best estimate is below it, so every later interval lies below the whole range.
 """
 
 from __future__ import annotations
@@ -44,9 +46,20 @@ def shared_ranks(intervals: Mapping[str, Interval]) -> dict[str, Rank]:
     left = sorted(intervals, key=lambda n: (-intervals[n].estimate, n))
     ranks: dict[str, Rank] = {}
     while left:
-        best = intervals[left[0]]
-        tied = [n for n in left if overlaps(intervals[n], best)]
+        tied = _overlap_group(left[0], left, intervals)
         position = len(ranks) + 1
         ranks.update({name: Rank(position, len(tied) > 1) for name in tied})
         left = [n for n in left if n not in tied]
     return ranks
+
+
+def _overlap_group(first: str, left: list[str], intervals: Mapping[str, Interval]
+                   ) -> list[str]:
+    """``first`` and every entry of ``left`` linked to it by a chain of overlaps."""
+    group, frontier = [first], [first]
+    while frontier:
+        current = intervals[frontier.pop()]
+        linked = [n for n in left if n not in group and overlaps(intervals[n], current)]
+        group += linked
+        frontier += linked
+    return [n for n in left if n in group]

@@ -9,8 +9,8 @@ the examples' noise away over seeds and give intervals that are too narrow.
 
 Pairing: the example indices of a resample are the same for every configuration, so
 noise both methods share (hard examples) cancels in their difference. Seeds are paired
-too (the same seed draws) when all configurations have the same seed set; otherwise
-each configuration's seeds are drawn on their own.
+too (the same seed draws) between configurations with the same seed set; a configuration
+with another seed set has its seeds drawn on their own.
 """
 
 from __future__ import annotations
@@ -193,16 +193,8 @@ def resample_scores(configs: Mapping[str, Predictions], tasks: Mapping[str, Task
     seed_sets = [tuple(by_seed) for by_seed in arrays.values()]
     paired = all(set(s) == set(seed_sets[0]) for s in seed_sets)
     streams = np.random.SeedSequence(seed).spawn(1 + len(tasks))
-    seed_rng = np.random.default_rng(streams[0])
-    order = list(seed_sets[0])
-    shared = seed_rng.integers(len(order), size=(n_resamples, len(order))) if paired else None
-    seed_draws: dict[str, np.ndarray] = {}
-    for name, seeds in zip(arrays, seed_sets, strict=True):
-        if shared is not None:
-            position = np.array([order.index(s) for s in seeds])
-            seed_draws[name] = np.argsort(position)[shared]
-        else:
-            seed_draws[name] = seed_rng.integers(len(seeds), size=(n_resamples, len(seeds)))
+    seed_draws = _seed_draws(dict(zip(arrays, seed_sets, strict=True)),
+                             np.random.default_rng(streams[0]), n_resamples)
     full: dict[str, dict[str, float]] = {name: {} for name in arrays}
     resampled: dict[str, dict[str, np.ndarray]] = {name: {} for name in arrays}
     for stream, (task, evaluation) in zip(streams[1:], tasks.items(), strict=True):
@@ -222,6 +214,26 @@ def resample_scores(configs: Mapping[str, Predictions], tasks: Mapping[str, Task
             drawn = per_seed[name][seed_draws[name].T, np.arange(n_resamples)]
             resampled[name][task] = drawn.mean(axis=0)
     return Draws(tuple(tasks), full, resampled, n_resamples, seed, paired)
+
+
+def _seed_draws(seed_sets: Mapping[str, tuple[Hashable, ...]], rng: np.random.Generator,
+                n_resamples: int) -> dict[str, np.ndarray]:
+    """configuration -> ``(n_resamples, its seeds)`` positions of its drawn seeds.
+
+    Configurations with the same seed set share one draw (seed 13 drawn for one is drawn
+    for the other), so their difference pairs the seeds; a configuration with another seed
+    set (a missing run) gets a draw of its own and leaves the others' pairing intact.
+    """
+    shared: dict[frozenset[Hashable], tuple[list[Hashable], np.ndarray]] = {}
+    draws = {}
+    for name, seeds in seed_sets.items():
+        if frozenset(seeds) not in shared:
+            shared[frozenset(seeds)] = (list(seeds), rng.integers(len(seeds),
+                                                                  size=(n_resamples, len(seeds))))
+        order, drawn = shared[frozenset(seeds)]
+        position = np.array([order.index(s) for s in seeds])
+        draws[name] = np.argsort(position)[drawn]
+    return draws
 
 
 def bootstrap_difference(a: Predictions, b: Predictions, tasks: Mapping[str, TaskEval], *,

@@ -4,14 +4,15 @@ A claim says a difference lies on one side of a threshold (``CA-MTL − STL > 0`
 The measured interval either lies entirely on that side (supported), entirely on the
 other (contradicted), or straddles it (inconclusive: this budget and these seeds cannot
 tell). Before any of that, both methods must have learned: if either is at its trivial
-baseline on most tasks, the difference is between two kinds of noise.
+baseline on most tasks, the difference is between two kinds of noise; if too few tasks
+have a trivial baseline to tell, the verdict says that learning is not assessable.
 """
 
 from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -29,6 +30,7 @@ class Verdict(StrEnum):
     CONTRADICTED = "contradicted"
     INCONCLUSIVE = "inconclusive"
     DID_NOT_LEARN = "inconclusive (did not learn at this budget)"
+    LEARNING_UNKNOWN = "inconclusive (learning not assessable)"
     DEFINITION_DEPENDENT = "definition-dependent"
 
 
@@ -52,29 +54,79 @@ def _check_direction(direction: str) -> None:
                              f"'less'; say on which side of the threshold the claim lies")
 
 
-def learning_failures(at_baseline: Mapping[str, Mapping[str, bool]]) -> dict[str, str]:
-    """Methods at baseline on more than half of their tasks, with "k/n" of those tasks."""
-    return {method: f"{sum(flags.values())}/{len(flags)}"
-            for method, flags in at_baseline.items()
-            if flags and sum(flags.values()) > len(flags) / 2}
+@dataclass(frozen=True)
+class Learning:
+    """Whether a method learned, by the verdicts' rule: at baseline on more than half of
+    the tasks is "did not learn"; so many tasks at baseline or without a trivial baseline
+    (no constant predictor, no interval) that they could be more than half is "unknown"."""
+
+    at_baseline: int
+    assessed: int
+    """Tasks with a trivial baseline to compare with."""
+    tasks: int
+
+    @property
+    def failed(self) -> bool:
+        return self.at_baseline > self.tasks / 2
+
+    @property
+    def unknown(self) -> bool:
+        return not self.failed and \
+            self.at_baseline + (self.tasks - self.assessed) > self.tasks / 2
+
+    def share(self) -> str:
+        """``3/5``: tasks at baseline out of the tasks judged."""
+        return f"{self.at_baseline}/{self.tasks}"
+
+
+def learning(flags: Mapping[str, bool], tasks: Sequence[str] | None = None) -> Learning:
+    """A method's ``Learning`` from its task -> at-baseline flags, over ``tasks`` (the
+    compared task set; by default the flagged tasks, so nothing is unknown)."""
+    judged = list(flags) if tasks is None else list(tasks)
+    return Learning(sum(bool(flags.get(t)) for t in judged),
+                    sum(t in flags for t in judged), len(judged))
+
+
+def learning_failures(at_baseline: Mapping[str, Mapping[str, bool]],
+                      tasks: Sequence[str] | None = None) -> dict[str, str]:
+    """Methods at baseline on more than half of ``tasks``, with "k/n" of those tasks."""
+    found = {method: learning(flags, tasks) for method, flags in at_baseline.items()}
+    return {method: found.share() for method, found in found.items() if found.failed}
+
+
+def learning_unassessed(at_baseline: Mapping[str, Mapping[str, bool]],
+                        tasks: Sequence[str]) -> dict[str, str]:
+    """Methods whose learning the flags cannot settle, with how many tasks were judged."""
+    found = {method: learning(flags, tasks) for method, flags in at_baseline.items()}
+    return {method: f"a trivial baseline on {found.assessed} of {found.tasks} tasks, "
+                    f"{found.at_baseline} at baseline"
+            for method, found in found.items() if found.unknown}
 
 
 def judge_difference(interval: Interval, direction: Direction = "greater", *,
                      threshold: float = 0.0, published: float | None = None,
-                     at_baseline: Mapping[str, Mapping[str, bool]] | None = None
-                     ) -> ClaimVerdict:
+                     at_baseline: Mapping[str, Mapping[str, bool]] | None = None,
+                     tasks: Sequence[str] | None = None) -> ClaimVerdict:
     """The verdict on "Δ is ``direction`` than ``threshold``" from Δ's interval.
 
     ``published``: the paper's value of Δ (+2.8 for "+2.8 points"), checked against the
     interval but never deciding the verdict. ``at_baseline``: method -> task -> whether
-    that method is at its trivial baseline there (``trivial.baseline_flags``).
+    that method is at its trivial baseline there (``trivial.baseline_flags``); ``tasks``:
+    the compared tasks, so that tasks without a flag count as possibly at baseline (without
+    ``tasks``, the flagged tasks are all there is). No ``at_baseline``: no learning check.
     """
     _check_direction(direction)
     inside = None if published is None else interval.contains(published)
-    failed = learning_failures(at_baseline or {})
+    failed = learning_failures(at_baseline or {}, tasks)
     if failed:
         which = "; ".join(f"{m} at baseline on {share} tasks" for m, share in failed.items())
         return ClaimVerdict(Verdict.DID_NOT_LEARN, which, interval, published, inside)
+    unassessed = {} if at_baseline is None or tasks is None else \
+        learning_unassessed(at_baseline, tasks)
+    if unassessed:
+        which = "; ".join(f"{m}: {why}" for m, why in unassessed.items())
+        return ClaimVerdict(Verdict.LEARNING_UNKNOWN, f"{which}: more than half of the tasks "
+                            f"could be at baseline", interval, published, inside)
     above, below = interval.low > threshold, interval.high < threshold
     on_claimed, on_other = (above, below) if direction == "greater" else (below, above)
     side = ">" if direction == "greater" else "<"

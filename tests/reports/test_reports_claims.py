@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from benchmark.results.frame import build_result_set, load_results
+from reports.claim_rules import names_size
 from reports.claims import CLAIMS, ONE_SEED_NOTE, check_claims
 from reports.evidence import table_evidence
 from reports.tables import paper_tables
@@ -250,3 +251,26 @@ def test_base_against_large_stl_reads_stl_from_the_large_table(
                               for r in records if r["method"] == method]))
 
     assert f"{average('camtl') - average('stl'):+.1f} points (seed means)" in gap.measured
+
+
+def test_no_trivial_baseline_means_learning_is_not_assessable(
+        tmp_path, make_record, with_predictions, write_records):
+    """Records without trivial constants (a task format with no constant predictor) give
+    intervals but no way to tell learning from guessing: no verdict either way."""
+    records = [with_predictions(make_record(method, s, dict.fromkeys(TASKS, 50.0)),
+                                {t: _predictions(accuracy, t, s) for t in TASKS}, trivial={})
+               for method, accuracy in (("stl", 0.75), ("camtl", 0.9)) for s in (1, 2, 3)]
+    [m] = _check(tmp_path, write_records, records)[0]["beats-stl"].measurements
+    assert m.interval is not None and m.interval.low > 0
+    assert m.verdict == "inconclusive (learning not assessable)", m.note
+    assert "a trivial baseline on 0 of 2 tasks" in m.note
+    assert m.css == "inconclusive"
+
+
+@pytest.mark.parametrize(("backbone", "size", "named"), [
+    ("bert-base-uncased", "base", True), ("google-bert/bert-large-uncased", "large", True),
+    ("/data/database/bert-large", "base", False), ("/data/database/bert-large", "large", True),
+    ("sentence-transformers/all-MiniLM-L6-v2", "base", False), ("roberta-largeish", "large",
+                                                                False)])
+def test_a_backbone_size_is_a_whole_word_of_its_name(backbone, size, named):
+    assert names_size(backbone, size) is named

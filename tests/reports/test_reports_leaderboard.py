@@ -214,9 +214,19 @@ def test_ranks_count_the_entries_above():
 
 def test_a_wide_interval_shares_the_best_rank_and_touching_ends_overlap():
     ranks = shared_ranks({"best": _interval(80, 79, 81), "narrow": _interval(77, 76, 78),
-                          "wide": _interval(70, 50, 90), "touching": _interval(75, 70, 79)})
-    assert ranks["wide"] == ranks["touching"] == ranks["best"] == Rank(1, True)
-    assert ranks["narrow"] == Rank(4, False)  # its interval lies wholly below the best's
+                          "touching": _interval(75, 70, 79), "low": _interval(60, 55, 65)})
+    assert ranks["touching"] == ranks["best"] == Rank(1, True)
+    assert ranks["narrow"] == Rank(1, True)  # below best's interval, but overlaps touching
+    assert ranks["low"] == Rank(4, False)
+
+
+def test_a_chain_of_overlaps_shares_one_rank():
+    """X overlaps Y, Y overlaps A; X lies wholly below A. Ranking X below Y would print an
+    order their intervals do not show, so all three share the rank."""
+    ranks = shared_ranks({"a": _interval(75, 70, 80), "y": _interval(66, 60, 72),
+                          "x": _interval(59.5, 50, 69), "z": _interval(40, 35, 45)})
+    assert ranks["a"] == ranks["y"] == ranks["x"] == Rank(1, True)
+    assert ranks["z"] == Rank(4, False)
 
 
 def test_an_entry_without_a_finite_interval_is_refused():

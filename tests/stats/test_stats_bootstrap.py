@@ -22,7 +22,7 @@ from benchmark.stats import (
     metric_named,
     resample_scores,
 )
-from benchmark.stats.bootstrap import Interval
+from benchmark.stats.bootstrap import Interval, difference_interval
 
 FLIP_LOW, FLIP_HIGH = 0.02, 0.12
 EDGE = 0.1  # A is right on 10% more examples than B before the seed flips
@@ -167,3 +167,16 @@ def test_bad_settings_are_named() -> None:
         bootstrap_difference(a, b, tasks, level=95)
     with pytest.raises(BenchmarkError, match="give two names"):
         bootstrap_difference(a, b, tasks, names=("x", "x"))
+
+
+def test_a_row_missing_a_seed_leaves_the_other_rows_paired() -> None:
+    """A third configuration with one seed fewer (a run that failed) gets its own seed
+    draws; A and B, which share their seeds, keep theirs: A − B is what it was without it."""
+    a, b, tasks = _pair(np.random.default_rng(5))
+    partial = {s: runs for s, runs in list(b.items())[:-1]}
+    alone = resample_scores({"a": a, "b": b}, tasks, n_resamples=300)
+    beside = resample_scores({"a": a, "b": b, "c": partial}, tasks, n_resamples=300)
+    assert not beside.paired_seeds
+    assert difference_interval(beside, "a", "b") == difference_interval(alone, "a", "b")
+    same = resample_scores({"a": a, "b": dict(a), "c": partial}, tasks, n_resamples=300)
+    assert np.array_equal(same.resampled["a"]["task"], same.resampled["b"]["task"])

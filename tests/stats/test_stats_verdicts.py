@@ -109,3 +109,25 @@ def test_judge_within_refuses_nan():
 
     with pytest.raises(BenchmarkError, match="finite"):
         judge_within([66.0, float("nan")], 66.0, 5.0)
+
+
+def test_tasks_without_a_trivial_baseline_count_as_possibly_at_baseline() -> None:
+    """Learning is judged over the compared tasks: a task with no trivial baseline (no
+    constant predictor, no interval) might be at baseline, so a verdict needs the flagged
+    tasks alone to show that at most half are."""
+    tasks = ("rte", "cola", "squad", "record")
+    two_known = {"camtl": {"rte": False, "cola": False}, "stl": {"rte": False, "cola": False}}
+    assert judge_difference(_delta(0.4, 2.9), at_baseline=two_known,
+                            tasks=tasks).verdict is Verdict.SUPPORTED
+    one_known = {"camtl": {"rte": False}, "stl": {"rte": False, "cola": False}}
+    result = judge_difference(_delta(0.4, 2.9), at_baseline=one_known, tasks=tasks)
+    assert result.verdict is Verdict.LEARNING_UNKNOWN
+    assert result.verdict == "inconclusive (learning not assessable)"
+    assert "camtl: a trivial baseline on 1 of 4 tasks" in result.reason
+    none_known = {"camtl": {}, "stl": {}}
+    assert judge_difference(_delta(0.4, 2.9), at_baseline=none_known,
+                            tasks=tasks).verdict is Verdict.LEARNING_UNKNOWN
+    # at baseline on 3 of the 4 tasks did not learn, whatever the fourth shows
+    failed = {"camtl": {"rte": True, "cola": True, "squad": True}, "stl": {}}
+    result = judge_difference(_delta(0.4, 2.9), at_baseline=failed, tasks=tasks)
+    assert result.verdict is Verdict.DID_NOT_LEARN and "3/4" in result.reason
