@@ -76,6 +76,9 @@ def execute(args: argparse.Namespace) -> int:
         load_user_tasks(Path(path))
     settings.user_tasks = []
     run_ids = [r.strip() for r in args.sources.split(",") if r.strip()]
+    if not run_ids:
+        raise BenchmarkError("--from names no run; give the ids of finished multi-task runs, "
+                             "comma-separated (a record's file name is its run id)")
     sources = [read_source(settings.output, run_id) for run_id in run_ids]
     specs = []
     for fraction in fractions:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import tempfile
 
+from benchmark.errors import BenchmarkError
+
 HELP = "print parameter counts (total to serve, trained per task) for methods and tasks"
 EPILOG = """examples:
   python -m benchmark params --random-config bert-base      # 8 GLUE tasks, paper-scale backbone
@@ -82,12 +84,19 @@ def parameter_rows(backbone: str, tasks: list[str], methods: list[str], max_leng
 
 
 def execute(args: argparse.Namespace) -> int:
-    tasks = [t for t in args.tasks.split(",") if t]
-    methods = [m for m in args.methods.split(",") if m]
+    from benchmark.methods.registry import get_method
+    from benchmark.runs.backbone_check import check_backbone
+
+    tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    for flag, names in (("--tasks", tasks), ("--methods", methods)):
+        if not names:
+            raise BenchmarkError(f"{flag} is empty; name at least one, comma-separated")
     with tempfile.TemporaryDirectory() as folder:
         backbone = args.backbone
         if args.random_config:
             backbone = _random_backbone(args.random_config, folder)
+        check_backbone(backbone, {m: get_method(m) for m in methods})
         rows = parameter_rows(backbone, tasks, methods, args.max_length)
     label = args.random_config or args.backbone
     print(f"backbone {label}: {rows[0][1]['backbone']:,} parameters; {len(tasks)} tasks")

@@ -81,12 +81,18 @@ def claim_path(output: Path, run_id: str) -> Path:
     return claims_folder(output) / f"{run_id}.claim"
 
 
+MAX_TIMEOUT_S = 7 * 24 * 3600.0
+"""A week: longer would outlast any job, and the heartbeat thread's wait has a ceiling."""
+
+
 def check_timeout(value: float) -> float:
-    """A claim timeout must be a positive number of seconds."""
-    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+    """A claim timeout must be a positive number of seconds, at most ``MAX_TIMEOUT_S``."""
+    if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0 \
+            or value > MAX_TIMEOUT_S:
         raise BenchmarkError(
-            f"--claim-timeout must be a positive number of seconds (got {value!r}); the default "
-            f"{DEFAULT_TIMEOUT_S:.0f} s suits most clusters"
+            f"--claim-timeout must be a positive number of seconds up to {MAX_TIMEOUT_S:.0f} "
+            f"(a week) (got {value!r}); the default {DEFAULT_TIMEOUT_S:.0f} s suits most "
+            f"clusters"
         )
     return float(value)
 

@@ -53,6 +53,8 @@ def distinct(v: list) -> str | None:
 
 RULES: dict[str, tuple[Rule, ...]] = {
     "seeds": (non_empty, distinct),
+    "tasks": (non_empty, distinct),
+    "methods": (non_empty, distinct),
     "epochs": (at_least(0),),
     "max_steps": (at_least(1),),
     "batch_size": (at_least(1),),

@@ -55,6 +55,11 @@ class Settings:
         known = {f.name: f for f in fields(self) if f.name != "train"}
         train_values: dict[str, Any] = {}
         for key, value in values.items():
+            if not isinstance(key, str):
+                raise BenchmarkError(
+                    f"{source}: the key {key!r} is {type(key).__name__}, not a setting name; "
+                    f"write setting names as text (YAML reads yes/no/on/off and numbers as "
+                    f"other types: quote them)")
             key = key.replace("-", "_")
             check_setting(key, value, source)  # type and range, before anything uses it
             if key in TRAIN_SETTINGS:

@@ -122,6 +122,11 @@ def _default_type(fmt: TaskFormat, labels: tuple[str, ...] | None) -> str | None
 
 
 def _build(task: _Task, base: Path, existing: set[str]) -> TaskSpec:
+    not_text = [k for k in task.entry if not isinstance(k, str)]
+    if not_text:
+        raise task.error(None, f"the field name {not_text[0]!r} is "
+                         f"{type(not_text[0]).__name__}, not text; known fields: "
+                         f"{', '.join(sorted(KEYS))}")
     unknown = sorted(set(task.entry) - KEYS)
     if unknown:
         close = difflib.get_close_matches(unknown[0], sorted(KEYS), n=1)
@@ -203,6 +208,9 @@ def parse_user_tasks(path: Path, existing: set[str] | None = None) -> list[TaskS
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataError(f"cannot read user task file: {exc.strerror}", str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+                        str(path)) from None
     try:
         root = yaml.compose(text, Loader=_Loader)
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: safe

@@ -151,6 +151,23 @@ def _lora_plugin(s: Setup) -> list[str]:
     return [*s.rte("--method-option", "lora.r=four"), "--methods", "lora"]
 
 
+def _latin1_user_task(s: Setup) -> list[str]:
+    path = s.tmp / "tasks.yaml"
+    path.write_bytes("name: caf\u00e9\nfiles: {train: t.csv}\n".encode("latin-1"))
+    return ["--user-tasks", str(path), "--tasks", "cafe", "--methods", "mtl",
+            "--backbone", s.backbone, *s.budget]
+
+
+def _user_task_numeric_key(s: Setup) -> list[str]:
+    tasks = s.write("tasks.yaml", """\
+        name: numbered
+        files: {train: train.csv, dev: dev.csv}
+        3: three
+        """)
+    return ["--user-tasks", str(tasks), "--tasks", "numbered", "--methods", "mtl",
+            "--backbone", s.backbone, *s.budget]
+
+
 def _long_run_id(s: Setup) -> list[str]:
     record = s.write("long_id.json", json.dumps({"schema_version": "1.2", "run_id": "a" * 300}))
     return [str(record)]
@@ -192,6 +209,17 @@ CATALOGUE: dict[str, tuple[Callable[[Setup], list[str]], str]] = {
         _csv_user_task('text,label\nfine,yes\n"broken quote,no\nnext row",yes\nlast,no\n'),
         "train.csv:3: a quoted field runs over lines 3-4"),
     "submit-300-character-run-id": (_long_run_id, "(300 characters) does not match"),
+    "tasks-repeated": (
+        lambda s: [*s.rte(), "--tasks", "rte,rte"], "tasks repeats rte"),
+    "tasks-empty": (lambda s: [*s.rte(), "--tasks", ","], "tasks must not be empty"),
+    "methods-repeated": (
+        lambda s: [*s.rte(), "--methods", "mtl,mtl"], "methods repeats mtl"),
+    "config-key-not-text": (
+        _config("on: 3\n"), "the key True is bool, not a setting name"),
+    "user-task-not-utf8": (_latin1_user_task, "the file is not UTF-8 text"),
+    "user-task-key-not-text": (_user_task_numeric_key, "the field name 3 is int, not text"),
+    "claim-timeout-a-century": (
+        lambda s: s.rte("--claim-timeout", "3e9"), "--claim-timeout must be a positive"),
     # stl would train first if CA-MTL's layout were checked only when its encoder is built
     "camtl-max-length-not-dividing-hidden-size": (
         lambda s: [*s.rte("--max-length", "48"), "--methods", "stl,camtl"],
@@ -367,3 +395,17 @@ def test_nan_loss_stops_with_advice(tiny_budget_flags, results, capsys, data_dir
     )
     assert code == 2
     assert "loss became" in err and "lower --learning-rate" in err
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["params", "--methods", ","], "--methods is empty"),
+    (["params", "--tasks", ""], "--tasks is empty"),
+    (["params", "--backbone", "/no/such/backbone", "--tasks", "rte"], "/no/such/backbone"),
+    (["adapt", "--from", ",", "--tasks", "rte"], "--from names no run"),
+])
+def test_params_and_adapt_refuse_empty_lists_and_missing_backbones(args, expected, capsys,
+                                                                    tmp_path):
+    code = main([*args, *(["--output", str(tmp_path)] if args[0] == "adapt" else [])])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert expected in err and "Traceback" not in err
