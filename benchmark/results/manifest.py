@@ -74,18 +74,6 @@ def sha256_file(path: Path) -> str:
     return file_sha256(Path(path))
 
 
-def backbone_fingerprint(resolved: str) -> str:
-    """SHA-256 of a local checkpoint's weights, or 'hub:<name>' for a Hub name.
-
-    Part of every run id (plan computes it), so new weights under the same name retrain.
-    """
-    folder = Path(resolved)
-    for weights in ("model.safetensors", "pytorch_model.bin"):
-        if (folder / weights).exists():
-            return "sha256:" + sha256_file(folder / weights)
-    return f"hub:{resolved}"
-
-
 def build_manifest(config: dict, data_files: dict[str, str]) -> dict:
     return {
         "packages": package_versions(),

@@ -14,7 +14,7 @@ from typing import Any
 from benchmark.data.loading import resolve_data_dir, split_fingerprint
 from benchmark.errors import UnknownNameError
 from benchmark.methods.registry import method_provenance
-from benchmark.results.manifest import backbone_fingerprint
+from benchmark.runs.backbone_fingerprint import backbone_fingerprint
 from benchmark.runs.extras import diagnostic_tasks
 from benchmark.runs.spec import RunInputs, RunSpec
 from benchmark.tasks.registry import get_task

@@ -1,0 +1,61 @@
+"""The backbone's part of a run id: every file ``from_pretrained`` reads to build it.
+
+New weights, a changed ``config.json`` (dropout, layers) or another tokenizer (vocabulary,
+lower-casing) under the same name or path each change what a run computes, so each must
+change the run id; otherwise a finished record of the old backbone would be reused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from benchmark.data.loading import file_sha256
+from benchmark.errors import BenchmarkError
+
+WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
+WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
+"""A sharded checkpoint's index: its ``weight_map`` names every shard."""
+MODEL_FILES = (
+    "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
+    "sentencepiece.bpe.model",
+)
+"""The configuration and tokenizer files transformers reads beside the weights."""
+
+
+def _shards(index: Path) -> list[Path]:
+    try:
+        weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+        names = sorted(set(weight_map.values()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise BenchmarkError(f"{index}: not a readable weight index ({exc}); restore the "
+                             f"checkpoint's index file or save the model again") from None
+    missing = [n for n in names if not (index.parent / n).is_file()]
+    if missing:
+        raise BenchmarkError(f"{index} names shards that are not there: {', '.join(missing)}; "
+                             f"copy the whole checkpoint folder")
+    return [index.parent / n for n in names]
+
+
+def weight_files(folder: Path) -> list[Path]:
+    """The checkpoint's weight files (the index and its shards when sharded); [] if none."""
+    for index in WEIGHT_INDEXES:
+        if (folder / index).is_file():
+            return [folder / index, *_shards(folder / index)]
+    return [folder / name for name in WEIGHT_FILES if (folder / name).is_file()][:1]
+
+
+def backbone_fingerprint(resolved: str) -> str:
+    """``sha256:<hex>`` over a local checkpoint's weights, config and tokenizer files (each
+    file's name and SHA-256, in a fixed order), or ``hub:<name>`` for a Hub name."""
+    folder = Path(resolved)
+    weights = weight_files(folder) if folder.is_dir() else []
+    if not weights:
+        return f"hub:{resolved}"
+    files = [*weights, *(folder / n for n in MODEL_FILES if (folder / n).is_file())]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.name}\0{file_sha256(path)}\n".encode())
+    return "sha256:" + digest.hexdigest()
