@@ -256,11 +256,17 @@ def run_matrix(args: argparse.Namespace, settings: Settings, specs: list[RunSpec
         for task, reason in specs[0].skipped_tasks if specs else ():
             print(f"  skipped {task}: {reason}")
         return 0
-    from benchmark.runs.resume import EarlierRecords, finished_runs
+    from benchmark.runs.resume import (
+        EarlierRecords,
+        finished_runs,
+        warn_without_test_predictions,
+    )
 
     remove_stale_temp_files(output)  # leftovers of runs killed while writing a record
     claims.tidy()
     finished = {} if settings.overwrite else finished_runs(specs, output)  # checked up front
+    if settings.predict_test:
+        warn_without_test_predictions(finished)
     sweep = _Sweep(settings, claims, EarlierRecords(output), len(specs), world)
     busy: list[tuple[int, RunSpec]] = []
     for number, spec in enumerate(specs, 1):

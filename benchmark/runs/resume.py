@@ -49,6 +49,15 @@ def finished_runs(specs: Sequence[RunSpec], output: Path) -> dict[str, dict]:
     return finished
 
 
+def warn_without_test_predictions(finished: Mapping[str, Mapping[str, Any]]) -> None:
+    """``--predict-test`` does not retrain a finished run: say which have no server files."""
+    without = [run_id for run_id, record in finished.items() if not record.get("prediction_files")]
+    if without:
+        log.warning("--predict-test: %d finished run(s) are skipped and have no test-set "
+                    "predictions (%s); add --overwrite to retrain them and write them",
+                    len(without), ", ".join(without))
+
+
 @dataclass(frozen=True)
 class EarlierRecord:
     path: Path

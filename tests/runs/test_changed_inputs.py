@@ -109,3 +109,16 @@ def test_new_weights_under_the_same_backbone_name_retrain(
     assert after["backbone"]["name"] == before["backbone"]["name"]
     assert after["backbone"]["fingerprint"] != before["backbone"]["fingerprint"]
     assert after["identity"]["backbone_weights"] == after["backbone"]["fingerprint"]
+
+
+def test_predict_test_on_a_finished_run_says_it_wrote_nothing(run_cli, data_dir, tiny_backbone,
+                                                              tmp_path):
+    """Test predictions are not part of a result, so asking for them does not retrain a
+    finished run; the log says so instead of ending quietly with no server files."""
+    args = ["--tasks", "rte", "--methods", "mtl", "--backbone", tiny_backbone,
+            "--data-dir", str(data_dir), "--output", str(tmp_path / "results"), *TINY_RUN]
+    assert run_cli(args).code == 0
+    again = run_cli([*args, "--predict-test"])
+    assert again.code == 0 and FINISHED in again.out
+    assert "--predict-test: 1 finished run(s) are skipped and have no test-set" in again.log
+    assert "add --overwrite" in again.log
