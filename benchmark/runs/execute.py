@@ -30,7 +30,7 @@ from benchmark.results.validate import validate_record
 from benchmark.runs.claims import claims_folder
 from benchmark.runs.extras import diagnostic_tasks, score_diagnostics, write_predictions
 from benchmark.runs.forgetting_run import measure_run_forgetting, prepare_forgetting
-from benchmark.runs.inputs import with_inputs
+from benchmark.runs.inputs import check_data_unchanged, with_inputs
 from benchmark.runs.prepare import (
     TaskData,
     format_settings,
@@ -201,6 +201,7 @@ def _train_run(spec: RunSpec, data_dir: str | None, output: Path, predict_test: 
             tasks, root, tokenizer, cfg.max_length, spec.budget, spec.seed,
             cfg.selection_fraction if cfg.model_selection == "best" else None,
         )
+    check_data_unchanged(spec, root)  # what was read is what the run id names
     pad_id = tokenizer.pad_token_id
     with times.phase("forgetting_s"):  # before seeding: a cached probe must not shift draws
         probe = prepare_forgetting(cfg, spec.backbone, tokenizer, root)

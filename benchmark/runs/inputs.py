@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.data.loading import resolve_data_dir, split_fingerprint
-from benchmark.errors import UnknownNameError
+from benchmark.errors import BenchmarkError, UnknownNameError
 from benchmark.methods.registry import method_provenance
 from benchmark.runs.backbone_fingerprint import backbone_fingerprint
 from benchmark.runs.extras import diagnostic_tasks
@@ -63,3 +63,20 @@ def with_inputs(spec: RunSpec, data_dir: str | Path | None) -> RunSpec:
         method_provenance=provenance_of(spec.method),
     )
     return dataclasses.replace(spec, inputs=inputs)
+
+
+def check_data_unchanged(spec: RunSpec, data_dir: Path | None) -> None:
+    """Refuse to train on data files that changed since ``spec`` was planned: its run id and
+    record would name data it did not train on (a long sweep reads its last run's files
+    hours after planning). Cheap: unchanged files hit the hash cache."""
+    if spec.inputs is None:
+        return
+    read = [get_task(name) for name in spec.tasks]
+    now = data_fingerprints(read + diagnostic_tasks(spec.suite, spec.tasks), data_dir)
+    changed = [f"{task}/{split}" for task, splits in spec.inputs.data.items()
+               for split, planned in splits.items() if now.get(task, {}).get(split) != planned]
+    if changed:
+        raise BenchmarkError(
+            f"run {spec.run_id}: {', '.join(changed)} changed after the sweep was planned, so "
+            f"its record would name data it did not train on; run the command again (it "
+            f"plans with the files as they are now, and keeps the finished records)")
