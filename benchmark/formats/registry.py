@@ -13,7 +13,8 @@ import importlib
 import logging
 import re
 from dataclasses import dataclass
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points
+from importlib.metadata import version as metadata_version
 from typing import TYPE_CHECKING, TypeVar
 
 from benchmark.errors import BenchmarkError, UnknownNameError
@@ -128,6 +129,22 @@ def reload_plugins() -> None:
         if name not in _BUILTIN:
             _FORMATS.pop(name, None)
     _PLUGINS = None
+
+
+def format_release(name: str) -> dict[str, str] | None:
+    """``{"distribution", "version"}`` of the plugin package providing format ``name``; None
+    for a built-in format or one registered in code (no package to name)."""
+    _load_builtins()
+    if name in _BUILTIN:
+        return None
+    plugin = _load_plugins().get(name)
+    if plugin is None or plugin.error is not None:
+        return None
+    try:
+        version = metadata_version(plugin.distribution)
+    except PackageNotFoundError:
+        version = "unknown"
+    return {"distribution": plugin.distribution, "version": version}
 
 
 def format_names() -> list[str]:

@@ -154,9 +154,9 @@ class TaskSpec:
         """SHA-256 of the declaration as canonical JSON: part of every run id that uses the task.
 
         Fields, labels (in order: the second is F1's positive class), metrics, splits, reader
-        and sources count; the wording (``NOT_IN_DEFINITION``) and a local source's folder do
-        not, since where the files live is not a result: their content enters the run id as
-        the data fingerprint.
+        (and, for a plugin format, its package's name and version) and sources count; the
+        wording (``NOT_IN_DEFINITION``) and a local source's folder do not, since where the
+        files live is not a result: their content enters the run id as the data fingerprint.
         """
         declaration = asdict(self)
         for name in NOT_IN_DEFINITION:
@@ -165,6 +165,11 @@ class TaskSpec:
             declaration["local"].pop("folder")
         if declaration["train_fallback"] is None:  # older tasks keep their run ids
             declaration.pop("train_fallback")
+        from benchmark.formats.registry import format_release
+
+        release = format_release(self.reader)
+        if release is not None:  # a plugin format's new release may read or score anew
+            declaration["reader_release"] = release
         blob = json.dumps(declaration, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -21,6 +21,7 @@ from benchmark.formats.registry import (
     FORMAT_ENTRY_POINT_GROUP,
     format_names,
     format_plugins,
+    format_release,
     get_format,
     reload_plugins,
 )
@@ -111,6 +112,27 @@ def test_a_user_task_reads_real_rows_through_the_plugin(plugin_registered, snli_
     always_entailment = [0] * len(dev)
     share = sum(e.label == 0 for e in dev) / len(dev)
     assert score_examples(task, dev, always_entailment) == {"accuracy": pytest.approx(share)}
+
+
+def test_a_plugin_formats_release_is_part_of_the_task_hash(plugin_registered, snli_task,
+                                                           plugin_path, monkeypatch) -> None:
+    """A new release of the format's package may read or score the files anew, so it is a
+    new task definition (and run id); built-in formats keep their hashes."""
+    (task,) = load_user_tasks(snli_task)
+    assert format_release("consensus") == {"distribution": "camtl-bench-consensus",
+                                           "version": "0.2.0"}
+    assert format_release("fields") is None
+    before = task.definition_hash()
+    info = Path(plugin_path.split(os.pathsep)[0]) / "camtl_bench_consensus-0.2.0.dist-info"
+    metadata = info / "METADATA"
+    original = metadata.read_text(encoding="utf-8")
+    try:
+        metadata.write_text(original.replace("Version: 0.2.0", "Version: 0.3.0"),
+                            encoding="utf-8")
+        assert task.definition_hash() != before
+    finally:
+        metadata.write_text(original, encoding="utf-8")
+    assert task.definition_hash() == before
 
 
 def test_the_cli_finds_the_plugin_and_without_it_names_the_known_formats(
