@@ -69,9 +69,21 @@ class Settings:
             if key not in known:
                 raise UnknownNameError(f"setting in {source}", key, setting_names())
             if value is not None:
-                setattr(self, key, value)
+                setattr(self, key, _merged(getattr(self, key), value))
         if train_values:
             self.train = _replace_train(self.train, train_values, source)
+
+
+def _merged(earlier: Any, later: Any) -> Any:
+    """A later layer's value; mappings merge key by key (a config's ``task_train_samples:
+    {cola: 3000}`` keeps the profile's other caps, ``--method-option houlsby.bottleneck=32``
+    the config's other houlsby options)."""
+    if not (isinstance(earlier, dict) and isinstance(later, dict)):
+        return later
+    merged = dict(earlier)
+    for key, value in later.items():
+        merged[key] = _merged(earlier.get(key), value)
+    return merged
 
 
 def setting_names() -> list[str]:

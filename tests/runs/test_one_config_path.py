@@ -106,3 +106,15 @@ def test_build_record_refuses_an_invalid_record_before_writing(data_dir, tiny_ba
     with pytest.raises(InvalidRecordError, match="metrics"):
         build_record(spec, get_method("mtl"), dataclasses.replace(run, outcomes=[broken]))
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_mappings_merge_key_by_key_across_layers(tmp_path, data_dir):
+    """A config that raises CoLA's cap keeps the profile's MRPC and RTE caps, and a flag's
+    method option keeps the config's other options for that method."""
+    config = tmp_path / "runs.yaml"
+    config.write_text("task_train_samples: {cola: 3000}\n"
+                      "method_options: {houlsby: {learning_rate: 5e-4}}\n")
+    settings = resolve_settings("learn", str(config),
+                                {"method_options": {"houlsby": {"bottleneck": 32}}})
+    assert settings.task_train_samples == {"cola": 3000, "mrpc": 1800, "rte": 800}
+    assert settings.method_options == {"houlsby": {"learning_rate": 5e-4, "bottleneck": 32}}
