@@ -426,4 +426,3 @@ def test_data_changed_after_planning_is_refused_before_training(rte_copy):
     train.write_text("".join(lines[:-1]), encoding="utf-8")
     with pytest.raises(BenchmarkError, match="rte/train changed after the sweep was planned"):
         check_data_unchanged(spec, rte_copy)
-
