@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,7 +341,7 @@ class _Sweep:
         self.earlier = earlier
         self.total = total
         self.trained = 0
-        self.started = time.time()
+        self.started = claims.folder_clock()  # the clock record mtimes are compared with
 
     def attempt(self, number: int, spec: RunSpec) -> str:
         """``trained``, ``finished`` (by another worker) or ``busy`` (claimed by one)."""

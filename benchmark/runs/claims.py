@@ -44,6 +44,7 @@ import logging
 import math
 import os
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -299,6 +300,18 @@ class Claims:
             "heartbeat_s": self.heartbeat_s,
             "timeout_s": self.timeout_s,
         }
+
+    def folder_clock(self) -> float:
+        """The time now by the results folder's clock: what a record written now will carry
+        as its mtime (on NFS the server's clock, which a worker's own may differ from)."""
+        folder = claims_folder(self.output)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
+        try:
+            return os.fstat(handle).st_mtime
+        finally:
+            os.close(handle)
+            Path(name).unlink(missing_ok=True)
 
     def tidy(self) -> None:
         """Remove what killed workers left in the claims folder besides their claims."""
