@@ -39,7 +39,27 @@ STALE_AFTER_S = 24 * 3600
 _NAME_KEPT = 100
 """Characters of the target's name kept in the temporary name (which must stay under 255)."""
 
-_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def process_space() -> str | None:
+    """This machine's boot and pid namespace (Linux), within which a pid names one process;
+    None where that cannot be told."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{boot}:{namespace}"
+
+
+def writer_tag(space: str | None) -> str:
+    """Where a temporary file's pid means something: the host name and the pid namespace
+    ``space``, so containers that share a host name but not their pids never judge each
+    other's writers."""
+    return hashlib.sha256(f"{socket.gethostname()}|{space}".encode()).hexdigest()[:8]
+
+
+_HOST = writer_tag(process_space())
 _TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{8})\.[^.]+\.tmp$")
 _UMASK_LOCK = threading.Lock()
 _UMASK: int | None = None

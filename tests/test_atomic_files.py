@@ -235,3 +235,14 @@ def test_file_stem_keeps_short_names_and_cuts_long_ones_with_a_hash() -> None:
     assert len(file_stem(long_a)) == 64 and file_stem(long_a) != file_stem(long_b)
     assert file_stem(long_a) == file_stem(long_a)
     assert file_stem("...") == "file"
+
+
+def test_a_container_sharing_the_host_name_keeps_its_temps(tmp_path) -> None:
+    """Its pids are not ours: a pid dead here may be its live writer, so only age counts."""
+    assert atomic.writer_tag("boot:4026531836") != atomic.writer_tag("boot:4026532001")
+    assert atomic._HOST == atomic.writer_tag(atomic.process_space())
+    theirs = tmp_path / f".r.json.999999@{atomic.writer_tag('another-namespace')}.abcdefgh.tmp"
+    theirs.write_text("x")
+    assert remove_stale_temp_files(tmp_path) == [] and theirs.exists()
+    os.utime(theirs, (time.time() - 2 * DAY, time.time() - 2 * DAY))
+    assert remove_stale_temp_files(tmp_path) == [theirs]

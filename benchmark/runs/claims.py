@@ -60,6 +60,7 @@ from benchmark.atomic import (
     process_alive,
     remove_stale_temp_files,
 )
+from benchmark.atomic import process_space as atomic_process_space
 from benchmark.errors import BenchmarkError
 
 log = logging.getLogger(__name__)
@@ -98,16 +99,8 @@ def check_timeout(value: float) -> float:
     return float(value)
 
 
-@functools.cache
-def process_space() -> str | None:
-    """This machine's boot and pid namespace (Linux), within which a pid names one process;
-    None where that cannot be told (then only heartbeats judge a claim)."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return None
-    return f"{boot}:{namespace}"
+process_space = functools.cache(atomic_process_space)
+"""This machine's boot and pid namespace (``benchmark.atomic.process_space``), read once."""
 
 
 def _iso(epoch: float) -> str:
