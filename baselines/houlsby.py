@@ -41,16 +41,18 @@ class HoulsbyAdapters(Method):
     option_defaults = {"bottleneck": 64, "learning_rate": 1e-3, "train_pooler": True}
     train_options = ("learning_rate",)
 
+    def check_build(self, backbone_config: Mapping[str, Any], options: Mapping[str, Any],
+                    max_length: int) -> None:
+        """In planning, before any run of the sweep trains: the bottleneck must fit."""
+        _check_bottleneck(int(options["bottleneck"]), backbone_config.get("hidden_size"))
+
     def build_encoder(
         self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int
     ) -> Encoder:
         bottleneck = int(options["bottleneck"])
         bert = load_backbone(backbone)
         hidden = bert.config.hidden_size
-        if not 1 <= bottleneck <= hidden:
-            raise BenchmarkError(
-                f"houlsby bottleneck must be in 1..{hidden} (the hidden size), got {bottleneck}"
-            )
+        _check_bottleneck(bottleneck, hidden)
         adapters.init(bert)
         bert.add_adapter(
             ADAPTER_NAME, config=DoubleSeqBnConfig(reduction_factor=hidden / bottleneck)
@@ -66,3 +68,12 @@ class HoulsbyAdapters(Method):
 
     def task_specific_parameter_count(self, encoder: Encoder, task_index: int) -> int:
         return sum(p.numel() for p in encoder.parameters() if p.requires_grad)
+
+
+def _check_bottleneck(bottleneck: int, hidden: Any) -> None:
+    if not isinstance(hidden, int):
+        hidden = None
+    if bottleneck < 1 or (hidden is not None and bottleneck > hidden):
+        top = hidden if hidden is not None else "the hidden size"
+        raise BenchmarkError(f"houlsby bottleneck must be in 1..{top} (the hidden size), got "
+                             f"{bottleneck}; pass --method-option houlsby.bottleneck=64")

@@ -186,6 +186,10 @@ CATALOGUE: dict[str, tuple[Callable[[Setup], list[str]], str]] = {
     "houlsby-bottleneck-abc": (
         _houlsby("houlsby.bottleneck=abc"),
         "method 'houlsby' option 'bottleneck' is a string ('abc'), expected an integer"),
+    # stl would train first if the bottleneck were checked only when houlsby's encoder is built
+    "houlsby-bottleneck-negative": (
+        lambda s: [*s.rte("--method-option", "houlsby.bottleneck=-5"), "--methods", "stl,houlsby"],
+        "houlsby bottleneck must be in 1..64 (the hidden size), got -5"),
     "houlsby-bottleneck-2.5": (
         _houlsby("houlsby.bottleneck=2.5"), "option 'bottleneck' is a number (2.5), expected an"),
     "houlsby-learning-rate-abc": (
