@@ -1,8 +1,9 @@
 """Tokenize examples once and keep the result on disk for the next run.
 
 The cache key is the SHA-256 of everything that can change the features: the
-examples themselves (so a Hub copy and a local file with the same content share an
-entry, and an edited file never reuses a stale one), the task's type and labels,
+examples themselves, ``meta`` included, where NER tags and QA spans live (so a Hub copy
+and a local file with the same content share an entry, and an edited file never reuses a
+stale one), the task's type and labels,
 the tokenizer's full serialisation (vocabulary, normaliser, special tokens) and
 ``max_length``. Entries are written atomically, so an interrupted run leaves none
 half-written.
@@ -29,7 +30,8 @@ from benchmark.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
+"""2: the key covers each example's ``group`` and ``meta`` (NER tags, QA spans) too."""
 _CHUNK = 4096
 _CLEANED: set[Path] = set()
 """Cache folders already swept for killed writers' temporary files by this process."""
@@ -105,11 +107,13 @@ def tokenizer_fingerprint(tokenizer: Any) -> str:
 
 
 def examples_fingerprint(examples: Sequence[Example]) -> str:
-    """SHA-256 over every example's id, texts, choices and label."""
+    """SHA-256 over every example's id, texts, choices, label, group and ``meta``: a format's
+    training targets may live in ``meta`` (NER tags per word, QA answer spans), so an edit
+    there must not reuse features tokenized from the old ones."""
     digest = hashlib.sha256()
     for ex in examples:
-        digest.update(json.dumps([ex.uid, ex.texts, ex.choices, ex.label],
-                                 ensure_ascii=False).encode())
+        digest.update(json.dumps([ex.uid, ex.texts, ex.choices, ex.label, ex.group, ex.meta],
+                                 ensure_ascii=False, sort_keys=True, default=repr).encode())
         digest.update(b"\n")
     return digest.hexdigest()
 
