@@ -5,9 +5,12 @@ found only when both its boundaries and its type match. Computed by ``seqeval`` 
 default mode, which reproduces the CoNLL ``conlleval`` script the WNUT 2017 scorer is built
 on: an ``I-x`` that does not continue an ``x`` entity starts a new one (``mode="strict"``
 would instead drop such ill-formed entities). ``surface_scores``: the shared task's second
-measure (``wnuteval.py``), over unique (words, type) surface forms: precision is the share
-of distinct predicted forms of which at least one occurrence was found correctly, recall
-the same share of the distinct gold forms. An undefined ratio is 0.
+measure as its paper describes it (unique surface forms), over unique (words, type) forms:
+precision is the share of distinct predicted forms of which at least one occurrence was
+found correctly, recall the same share of the distinct gold forms. An undefined ratio is 0.
+Not the released ``wnuteval.py``'s numbers: it compares untyped strings, and its recall
+divides by the forms found correctly (not by the gold forms), so it is near 100 for any
+system; compare surface scores only with numbers of this definition.
 """
 
 from __future__ import annotations
