@@ -87,20 +87,21 @@ def learning(flags: Mapping[str, bool], tasks: Sequence[str] | None = None) -> L
                     sum(t in flags for t in judged), len(judged))
 
 
-def learning_failures(at_baseline: Mapping[str, Mapping[str, bool]],
-                      tasks: Sequence[str] | None = None) -> dict[str, str]:
-    """Methods at baseline on more than half of ``tasks``, with "k/n" of those tasks."""
+def _learning_verdict(at_baseline: Mapping[str, Mapping[str, bool]],
+                      tasks: Sequence[str] | None) -> tuple[Verdict, str] | None:
+    """``DID_NOT_LEARN`` when a method is at baseline on more than half of ``tasks``, else
+    ``LEARNING_UNKNOWN`` when the flags cannot settle it, with the reason; None when every
+    method learned."""
     found = {method: learning(flags, tasks) for method, flags in at_baseline.items()}
-    return {method: found.share() for method, found in found.items() if found.failed}
-
-
-def learning_unassessed(at_baseline: Mapping[str, Mapping[str, bool]],
-                        tasks: Sequence[str]) -> dict[str, str]:
-    """Methods whose learning the flags cannot settle, with how many tasks were judged."""
-    found = {method: learning(flags, tasks) for method, flags in at_baseline.items()}
-    return {method: f"a trivial baseline on {found.assessed} of {found.tasks} tasks, "
-                    f"{found.at_baseline} at baseline"
-            for method, found in found.items() if found.unknown}
+    failed = [f"{m} at baseline on {f.share()} tasks" for m, f in found.items() if f.failed]
+    if failed:
+        return Verdict.DID_NOT_LEARN, "; ".join(failed)
+    unknown = [f"{m}: a trivial baseline on {f.assessed} of {f.tasks} tasks, {f.at_baseline} "
+               f"at baseline" for m, f in found.items() if f.unknown]
+    if unknown:
+        return Verdict.LEARNING_UNKNOWN, f"{'; '.join(unknown)}: more than half of the tasks " \
+            "could be at baseline"
+    return None
 
 
 def judge_difference(interval: Interval, direction: Direction = "greater", *,
@@ -117,16 +118,9 @@ def judge_difference(interval: Interval, direction: Direction = "greater", *,
     """
     _check_direction(direction)
     inside = None if published is None else interval.contains(published)
-    failed = learning_failures(at_baseline or {}, tasks)
-    if failed:
-        which = "; ".join(f"{m} at baseline on {share} tasks" for m, share in failed.items())
-        return ClaimVerdict(Verdict.DID_NOT_LEARN, which, interval, published, inside)
-    unassessed = {} if at_baseline is None or tasks is None else \
-        learning_unassessed(at_baseline, tasks)
-    if unassessed:
-        which = "; ".join(f"{m}: {why}" for m, why in unassessed.items())
-        return ClaimVerdict(Verdict.LEARNING_UNKNOWN, f"{which}: more than half of the tasks "
-                            f"could be at baseline", interval, published, inside)
+    unlearned = _learning_verdict(at_baseline or {}, tasks)
+    if unlearned is not None:
+        return ClaimVerdict(*unlearned, interval, published, inside)
     above, below = interval.low > threshold, interval.high < threshold
     on_claimed, on_other = (above, below) if direction == "greater" else (below, above)
     side = ">" if direction == "greater" else "<"
