@@ -227,10 +227,10 @@ def _seed_draws(seed_sets: Mapping[str, tuple[Hashable, ...]], rng: np.random.Ge
     shared: dict[frozenset[Hashable], tuple[list[Hashable], np.ndarray]] = {}
     draws = {}
     for name, seeds in seed_sets.items():
-        if frozenset(seeds) not in shared:
-            shared[frozenset(seeds)] = (list(seeds), rng.integers(len(seeds),
-                                                                  size=(n_resamples, len(seeds))))
-        order, drawn = shared[frozenset(seeds)]
+        key = frozenset(seeds)
+        if key not in shared:
+            shared[key] = (list(seeds), rng.integers(len(seeds), size=(n_resamples, len(seeds))))
+        order, drawn = shared[key]
         position = np.array([order.index(s) for s in seeds])
         draws[name] = np.argsort(position)[drawn]
     return draws
