@@ -51,11 +51,15 @@ def provenance_of(method: str) -> dict[str, Any]:
         return dict(UNREGISTERED)
 
 
+def _tasks_read(spec: RunSpec) -> list[TaskSpec]:
+    """The tasks a run reads: those it trains and its suite's scored diagnostics."""
+    return [get_task(name) for name in spec.tasks] + diagnostic_tasks(spec.suite, spec.tasks)
+
+
 def with_inputs(spec: RunSpec, data_dir: str | Path | None) -> RunSpec:
     """``spec`` with its inputs fingerprinted against ``data_dir`` (resolved as `run` does)."""
     root = resolve_data_dir(str(data_dir) if data_dir is not None else None)
-    trained = [get_task(name) for name in spec.tasks]
-    read = trained + diagnostic_tasks(spec.suite, spec.tasks)
+    read = _tasks_read(spec)
     inputs = RunInputs(
         task_specs={task.name: task.definition_hash() for task in read},
         data=data_fingerprints(read, root),
@@ -71,8 +75,7 @@ def check_data_unchanged(spec: RunSpec, data_dir: Path | None) -> None:
     hours after planning). Cheap: unchanged files hit the hash cache."""
     if spec.inputs is None:
         return
-    read = [get_task(name) for name in spec.tasks]
-    now = data_fingerprints(read + diagnostic_tasks(spec.suite, spec.tasks), data_dir)
+    now = data_fingerprints(_tasks_read(spec), data_dir)
     changed = [f"{task}/{split}" for task, splits in spec.inputs.data.items()
                for split, planned in splits.items() if now.get(task, {}).get(split) != planned]
     if changed:
