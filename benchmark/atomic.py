@@ -14,6 +14,7 @@ live writer's file in progress.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -40,10 +41,10 @@ _NAME_KEPT = 100
 """Characters of the target's name kept in the temporary name (which must stay under 255)."""
 
 
-
+@functools.cache
 def process_space() -> str | None:
     """This machine's boot and pid namespace (Linux), within which a pid names one process;
-    None where that cannot be told."""
+    None where that cannot be told. Read once per process."""
     try:
         boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
         namespace = os.stat("/proc/self/ns/pid").st_ino
@@ -255,6 +256,18 @@ def _create_exclusively(path: Path, data: bytes) -> bool:
         raise _write_error(path, exc) from exc
     fsync_directory(path.parent)
     return True
+
+
+def folder_clock(folder: Path) -> float:
+    """The time now by ``folder``'s clock: the mtime a file written there now carries (on
+    NFS the server's clock, which a process's own may differ from)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
+    try:
+        return os.fstat(handle).st_mtime
+    finally:
+        os.close(handle)
+        Path(name).unlink(missing_ok=True)
 
 
 def process_alive(pid: int) -> bool:

@@ -246,3 +246,13 @@ def test_a_container_sharing_the_host_name_keeps_its_temps(tmp_path) -> None:
     assert remove_stale_temp_files(tmp_path) == [] and theirs.exists()
     os.utime(theirs, (time.time() - 2 * DAY, time.time() - 2 * DAY))
     assert remove_stale_temp_files(tmp_path) == [theirs]
+
+
+def test_the_folder_clock_is_the_time_a_file_written_there_carries(tmp_path) -> None:
+    """--overwrite compares record mtimes with this, so both must come from one clock."""
+    folder = tmp_path / "results" / ".claims"
+    before = atomic.folder_clock(folder)
+    record = tmp_path / "results" / "record.json"
+    record.write_text("{}")
+    assert before <= record.stat().st_mtime <= atomic.folder_clock(folder)
+    assert [p.name for p in folder.iterdir()] == []

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from benchmark import interruption
-from benchmark.atomic import remove_stale_temp_files
+from benchmark.atomic import folder_clock, remove_stale_temp_files
 from benchmark.errors import BenchmarkError
 from benchmark.results.store import finished_record, record_path
-from benchmark.runs.claims import DEFAULT_TIMEOUT_S, Busy, Claims, check_timeout
+from benchmark.runs.claims import DEFAULT_TIMEOUT_S, Busy, Claims, check_timeout, claims_folder
 from benchmark.runs.settings import Settings, profile_names, resolve_settings, setting_names
 from benchmark.runs.shard import resolve_shard
 from benchmark.runs.spec import RunSpec
@@ -341,7 +341,8 @@ class _Sweep:
         self.earlier = earlier
         self.total = total
         self.trained = 0
-        self.started = claims.folder_clock()  # the clock record mtimes are compared with
+        # the clock record mtimes are compared with
+        self.started = folder_clock(claims_folder(self.output))
 
     def attempt(self, number: int, spec: RunSpec) -> str:
         """``trained``, ``finished`` (by another worker) or ``busy`` (claimed by one)."""

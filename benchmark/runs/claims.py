@@ -37,14 +37,12 @@ The periodic training state of a run sits beside its claim, ``<results>/.claims/
 from __future__ import annotations
 
 import datetime
-import functools
 import hashlib
 import json
 import logging
 import math
 import os
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -58,9 +56,9 @@ from benchmark.atomic import (
     atomic_create_bytes,
     atomic_write_bytes,
     process_alive,
+    process_space,
     remove_stale_temp_files,
 )
-from benchmark.atomic import process_space as atomic_process_space
 from benchmark.errors import BenchmarkError
 
 log = logging.getLogger(__name__)
@@ -97,10 +95,6 @@ def check_timeout(value: float) -> float:
             f"clusters"
         )
     return float(value)
-
-
-process_space = functools.cache(atomic_process_space)
-"""This machine's boot and pid namespace (``benchmark.atomic.process_space``), read once."""
 
 
 def _iso(epoch: float) -> str:
@@ -293,18 +287,6 @@ class Claims:
             "heartbeat_s": self.heartbeat_s,
             "timeout_s": self.timeout_s,
         }
-
-    def folder_clock(self) -> float:
-        """The time now by the results folder's clock: what a record written now will carry
-        as its mtime (on NFS the server's clock, which a worker's own may differ from)."""
-        folder = claims_folder(self.output)
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
-        try:
-            return os.fstat(handle).st_mtime
-        finally:
-            os.close(handle)
-            Path(name).unlink(missing_ok=True)
 
     def tidy(self) -> None:
         """Remove what killed workers left in the claims folder besides their claims."""

@@ -189,13 +189,3 @@ def test_a_claim_of_a_dead_process_of_this_machine_is_taken_over_at_once(tmp_pat
     assert isinstance(held, HeldClaim)
     assert f"took over the claim of node-17:{dead} (its process is gone from this machine)" in (
         caplog.text)
-
-
-def test_the_folder_clock_is_the_time_a_file_written_there_carries(tmp_path):
-    """--overwrite compares record mtimes with this, so both must come from one clock."""
-    claims = Claims(tmp_path / "results")
-    before = claims.folder_clock()
-    record = tmp_path / "results" / "record.json"
-    record.write_text("{}")
-    assert before <= record.stat().st_mtime <= claims.folder_clock()
-    assert [p.name for p in (tmp_path / "results" / ".claims").iterdir()] == []
