@@ -44,7 +44,8 @@ class HoulsbyAdapters(Method):
     def check_build(self, backbone_config: Mapping[str, Any], options: Mapping[str, Any],
                     max_length: int) -> None:
         """In planning, before any run of the sweep trains: the bottleneck must fit."""
-        _check_bottleneck(int(options["bottleneck"]), backbone_config.get("hidden_size"))
+        hidden = backbone_config.get("hidden_size")
+        _check_bottleneck(int(options["bottleneck"]), hidden if isinstance(hidden, int) else None)
 
     def build_encoder(
         self, backbone: str, tasks: Sequence[TaskSpec], options: Mapping[str, Any], max_length: int
@@ -70,9 +71,8 @@ class HoulsbyAdapters(Method):
         return sum(p.numel() for p in encoder.parameters() if p.requires_grad)
 
 
-def _check_bottleneck(bottleneck: int, hidden: Any) -> None:
-    if not isinstance(hidden, int):
-        hidden = None
+def _check_bottleneck(bottleneck: int, hidden: int | None) -> None:
+    """The adapter's bottleneck lies in 1..hidden (the upper end unchecked without it)."""
     if bottleneck < 1 or (hidden is not None and bottleneck > hidden):
         top = hidden if hidden is not None else "the hidden size"
         raise BenchmarkError(f"houlsby bottleneck must be in 1..{top} (the hidden size), got "
