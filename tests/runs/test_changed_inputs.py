@@ -1,7 +1,7 @@
 """A changed input is a new run: a new id, a retrain, and a log line naming what changed.
 
-Each test trains with the real `run` command on real files (two steps, tiny backbone),
-edits one input that run ids used to ignore, and runs the same command again.
+Most tests train with the real `run` command on real files (two steps, tiny backbone),
+edit one input that run ids used to ignore, and runs the same command again.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from run_helpers import (
     TINY_RUN,
     append_row,
@@ -18,6 +19,11 @@ from run_helpers import (
     swap_weights,
     write_user_task,
 )
+
+from benchmark.errors import BenchmarkError
+from benchmark.runs.inputs import check_data_unchanged
+from benchmark.runs.plan import plan_runs
+from benchmark.runs.settings import resolve_settings
 
 FINISHED = "0 run(s) trained, 1 already finished"
 RETRAINED = "1 run(s) trained, 0 already finished"
@@ -122,3 +128,20 @@ def test_predict_test_on_a_finished_run_says_it_wrote_nothing(run_cli, data_dir,
     assert again.code == 0 and FINISHED in again.out
     assert "--predict-test: 1 finished run(s) are skipped and have no test-set" in again.log
     assert "add --overwrite" in again.log
+
+
+def test_data_changed_after_planning_is_refused_before_training(data_dir, tmp_path):
+    """A long sweep reads its last run's files hours after planning them: if they changed,
+    the run id (and the record) would name data the run did not train on."""
+    rte_copy = tmp_path / "data"
+    shutil.copytree(data_dir / "glue_data" / "RTE", rte_copy / "glue_data" / "RTE")
+    flags = {"tasks": ["rte"], "methods": ["mtl"], "data_dir": str(rte_copy)}
+    (spec,) = plan_runs(resolve_settings(None, None, flags))
+    check_data_unchanged(spec, rte_copy)  # as planned: nothing to say
+    train = rte_copy / "glue_data" / "RTE" / "train.tsv"
+    train.write_text(train.read_text(encoding="utf-8"), encoding="utf-8")
+    check_data_unchanged(spec, rte_copy)  # rewritten with the same bytes: the same data
+    lines = train.read_text(encoding="utf-8").splitlines(keepends=True)
+    train.write_text("".join(lines[:-1]), encoding="utf-8")
+    with pytest.raises(BenchmarkError, match="rte/train changed after the sweep was planned"):
+        check_data_unchanged(spec, rte_copy)
