@@ -69,6 +69,12 @@ class TrainConfig:
     kernel, rounded differently (~1 ulp per step), and on a 2-core CPU ~5x faster per
     optimizer step, a fifth of a MiniLM training step (README, "Where the time goes");
     ``false`` runs the default kernel."""
+    dropout_masks: Literal["int16", "torch"] = "int16"
+    """Training on a CPU: dropout masks cut from 64-bit random words (``int16``, the same
+    distribution with p rounded to a multiple of 1/65,536) or torch's per-element Bernoulli
+    draws (``torch``, a sixth of a MiniLM step at length 128 on 2 cores; benchmark/training/
+    dropout_masks.py). Either way the draws come from torch's seeded generator; the two give
+    different draws, so they are different runs. No effect on a GPU or with ``compile``."""
     group_by_length: bool = True
     temperature: float = 2.0
     progress: bool = True

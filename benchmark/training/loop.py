@@ -31,6 +31,7 @@ from benchmark.methods.interface import Method
 from benchmark.metrics import main_score
 from benchmark.training.config import TrainConfig
 from benchmark.training.device import compile_encoder, to_device
+from benchmark.training.dropout_masks import dropout_masks
 from benchmark.training.evaluate import (
     EvalSet,
     autocast_for,
@@ -120,11 +121,13 @@ def train_and_evaluate(
             )
     interruption.check_environment()
     accelerator = process_accelerator()
+    masks = "torch" if cfg.compile else cfg.dropout_masks
     try:
-        return _train(
-            accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed, pad_token_id,
-            selection_sets, method, state,
-        )
+        with dropout_masks(masks, accelerator.device):
+            return _train(
+                accelerator, model, train_sets, eval_sets, cfg, sampler_name, seed,
+                pad_token_id, selection_sets, method, state,
+            )
     finally:
         accelerator.free_memory()  # it outlives the run: let go of this run's model and optimizer
 

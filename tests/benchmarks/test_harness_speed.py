@@ -6,6 +6,8 @@
 - fp32 vs bf16 autocast training steps (the evidence behind ``--precision auto``);
 - CA-MTL steps on batches mixing five GLUE tasks, one padded pass vs the loop's length groups
   (target: groups <= 0.85x; measured 0.40x with bf16 on a 2-core avx512_bf16 machine);
+- dropout masks cut from random words vs torch's Bernoulli draws, MTL and CA-MTL steps on real
+  SST-2, MRPC and RTE batches (target: <= 0.95x);
 - tokenizing 20,000 SST-2 examples from the cache vs from scratch (the cache's saving);
 - the smoke profile of every registered method end to end (target: <= 10 minutes).
 
@@ -131,6 +133,39 @@ def test_training_step_by_precision(benchmark, setup, speed_report):
         check_at_most(ratio, {"bf16/fp32": 1.0}, busy_load())
     else:  # and fp32 there: bf16 is emulated and must not be faster
         assert ratio["bf16/fp32"] >= 0.9 or busy_load(), ratio
+
+
+DROPOUT_TARGET = 0.95  # int16-mask step seconds / torch-dropout step seconds
+
+
+@pytest.mark.parametrize("method_name", ["mtl", "camtl"])
+def test_training_step_by_dropout_masks(benchmark, setup, method_name, speed_report):
+    """The training loop's CPU dropout masks (benchmark/training/dropout_masks.py) against
+    torch's own, on the same length-grouped batches of real rows, fp32 (where dropout is the
+    larger share of a step)."""
+    from benchmark.methods.registry import get_method
+    from benchmark.training.dropout_masks import dropout_masks
+
+    _, _, batches = setup
+    tasks = [get_task(t) for t in TASKS]
+    method = get_method(method_name)
+    torch.manual_seed(0)
+    model = MultiTaskModel(method.build_encoder(DEFAULT_BACKBONE, tasks,
+                                                method.resolve_options({}), 128), tasks).train()
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5,
+                                  fused=True)
+    plan = batches["grouped"][:4]
+
+    def steps(kind: str) -> None:
+        with dropout_masks(kind, torch.device("cpu")):
+            _train_steps(model, optimizer, plan, "fp32")
+
+    variants = {kind: (lambda kind=kind: steps(kind)) for kind in ("torch", "int16")}
+    times = interleaved(benchmark, variants, rounds(3), warmup=1)
+    ratio = {"int16/torch": paired_ratio(times, "int16", "torch")}
+    record(benchmark, speed_report, f"fp32 {method_name} steps by dropout masks (mean width "
+           f"{_width(plan):.0f})", times, ratio)
+    check_at_most(ratio, {"int16/torch": DROPOUT_TARGET}, busy_load())
 
 
 def test_tokenization_cache(benchmark, data_dir, minilm_tokenizer, tmp_path, speed_report):
