@@ -23,7 +23,8 @@ NOT_IDENTITY = ("progress", "state_every_minutes", "state_every_steps")
 """Training settings that do not change what a run computes (progress bars, how often its
 resumable state is saved): a run with other values is the same run, with the same id."""
 
-TRAIN_PARTS_WHEN_CHANGED = {"tf32": True, "compile": False, "regression_calibration": True}
+TRAIN_PARTS_WHEN_CHANGED = {"tf32": True, "compile": False, "regression_calibration": True,
+                            "dropout_masks": "torch"}
 """Training settings added after runs were recorded: part of the id only when they differ
 from these defaults, so that the ids of earlier runs stay the same."""
 

@@ -74,7 +74,9 @@ class TrainConfig:
     distribution with p rounded to a multiple of 1/65,536) or torch's per-element Bernoulli
     draws (``torch``, a sixth of a MiniLM step at length 128 on 2 cores; benchmark/training/
     dropout_masks.py). Either way the draws come from torch's seeded generator; the two give
-    different draws, so they are different runs. No effect on a GPU or with ``compile``."""
+    different draws, so they are different runs (``torch`` keeps the ids of runs recorded
+    before the setting existed). No effect on a GPU or with ``compile``, but the id does not
+    know the device: a GPU run at ``int16`` has another id than the same run at ``torch``."""
     group_by_length: bool = True
     temperature: float = 2.0
     progress: bool = True
@@ -114,6 +116,8 @@ class TrainConfig:
             problems.append(f"learning_rate must be > 0 (got {self.learning_rate})")
         if self.max_length < 8 or self.max_length > 512:
             problems.append(f"max_length must be in 8..512 (got {self.max_length})")
+        if self.dropout_masks not in ("int16", "torch"):
+            problems.append(f"dropout_masks must be int16 or torch (got {self.dropout_masks!r})")
         if self.precision not in ("fp32", "bf16"):
             problems.append(f"precision must be fp32 or bf16 (got {self.precision!r})")
         if self.model_selection not in ("best", "best-dev", "last"):

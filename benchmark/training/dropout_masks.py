@@ -15,7 +15,9 @@ expectation is unchanged. Same distribution as torch's dropout, other draws.
 on CPU tensors goes through these masks (attention as softmax, mask, matmul: what torch's own
 CPU path does once dropout is on). So any encoder, plugins included, gets it without a change.
 Everything else runs torch's own op: GPU tensors (their dropout is fast), evaluation
-(``training`` false), in-place dropout, causal or grouped-query attention, boolean masks.
+(``training`` false), in-place dropout, a p too small to round to a level, causal or
+grouped-query attention, key and value batches unlike the query's, boolean masks and masks
+with a row masked throughout.
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def keep_mask(shape: torch.Size | tuple[int, ...], p: float,
     to a multiple of 1/65,536), and the scale that keeps the expectation: 1 / that rate."""
     count = math.prod(shape)
     words = torch.empty((count + 3) // 4, dtype=torch.int64, device=device)
-    words.random_(-(2**63), 2**63 - 1)  # every bit random (the default range leaves the top one 0)
+    # the whole int64 range (the default range leaves each word's top bit 0); the one value
+    # this range leaves out biases a slice by 2**-63
+    words.random_(-(2**63), 2**63 - 1)
     dropped_levels = round(p * _LEVELS)
     if not 0 < dropped_levels < _LEVELS:
         raise ValueError(f"dropout probability {p} rounds to {dropped_levels}/{_LEVELS}")
@@ -73,23 +77,33 @@ def dropout(x: torch.Tensor, p: float) -> torch.Tensor:
 def attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
               attn_mask: torch.Tensor | None, dropout_p: float,
               scale: float | None = None) -> torch.Tensor:
-    """``scaled_dot_product_attention`` with dropout on the probabilities, spelled out: the
-    scaling and the additive mask in one ``baddbmm``, and the keep rate's inverse applied to
-    the output (rows x head width) rather than to the probabilities (rows x rows)."""
-    *leading, rows, width = query.shape
-    columns = key.shape[-2]
-    q = query.reshape(-1, rows, width)
-    k_t = key.reshape(-1, columns, width).transpose(1, 2)
-    v = value.reshape(-1, columns, value.shape[-1])
-    alpha = scale if scale is not None else width**-0.5
-    if attn_mask is None:
-        scores = torch.bmm(q, k_t).mul_(alpha)
-    else:
-        bias = attn_mask.expand(*leading, rows, columns).reshape(-1, rows, columns)
-        scores = torch.baddbmm(bias, q, k_t, alpha=alpha)
-    keep, keep_scale = keep_mask(scores.shape, dropout_p, scores.device)
-    out = torch.bmm(scores.softmax(-1) * keep, v) * keep_scale
-    return out.view(*leading, rows, v.shape[-1])
+    """``scaled_dot_product_attention`` with dropout on the probabilities, spelled out as
+    torch's CPU math path computes it: under autocast the inputs are rounded to its dtype,
+    and half-precision inputs are computed in float32 (unless torch is told to allow
+    half-precision reductions there) and the output cast back. The scaling and the additive
+    mask run as one ``baddbmm``, and the keep rate's inverse scales the output (rows x head
+    width) rather than the probabilities (rows x rows)."""
+    result = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else query.dtype
+    compute = result
+    if result in (torch.float16, torch.bfloat16) and \
+            not torch.backends.cuda.fp16_bf16_reduction_math_sdp_allowed():
+        compute = torch.float32
+    with torch.autocast("cpu", enabled=False):
+        q, k, v = (x.to(result).to(compute) for x in (query, key, value))
+        *leading, rows, width = q.shape
+        columns = k.shape[-2]
+        q = q.reshape(-1, rows, width)
+        k_t = k.reshape(-1, columns, width).transpose(1, 2)
+        v = v.reshape(-1, columns, v.shape[-1])
+        alpha = scale if scale is not None else width**-0.5
+        if attn_mask is None:
+            scores = torch.bmm(q, k_t).mul_(alpha)
+        else:
+            bias = attn_mask.to(compute).expand(*leading, rows, columns)
+            scores = torch.baddbmm(bias.reshape(-1, rows, columns), q, k_t, alpha=alpha)
+        keep, keep_scale = keep_mask(scores.shape, dropout_p, scores.device)
+        out = torch.bmm(scores.softmax(-1) * keep, v) * keep_scale
+        return out.view(*leading, rows, v.shape[-1]).to(result)
 
 
 def _arguments(args: tuple, kwargs: dict, names: tuple[str, ...], defaults: dict) -> dict:
@@ -128,7 +142,7 @@ class _CpuDropoutMode(TorchFunctionMode):
             q, k, v = a["query"], a["key"], a["value"]
             if (_representable(a["dropout_p"]) and not a["is_causal"] and not a["enable_gqa"]
                     and q.shape[:-2] == k.shape[:-2] == v.shape[:-2]
-                    and (mask is None or mask.is_floating_point()) and _on_cpu(q)):
+                    and _additive(mask) and _on_cpu(q)):
                 self.taken["attention"] += 1
                 return attention(q, k, v, mask, a["dropout_p"], a["scale"])
         return func(*args, **kwargs)
@@ -137,6 +151,12 @@ class _CpuDropoutMode(TorchFunctionMode):
 def _representable(p: float) -> bool:
     """True when p is a probability these masks can draw (0 < p*65,536 rounds < 65,536)."""
     return isinstance(p, float | int) and 0 < round(p * _LEVELS) < _LEVELS
+
+
+def _additive(mask: torch.Tensor | None) -> bool:
+    """A mask this attention handles: none, or additive with no row masked throughout (torch
+    gives such a row zeros, a plain softmax NaN)."""
+    return mask is None or (mask.is_floating_point() and not mask.isneginf().all(-1).any())
 
 
 def _on_cpu(x: torch.Tensor) -> bool:

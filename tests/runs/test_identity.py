@@ -137,3 +137,20 @@ def test_gpu_settings_enter_the_id_only_when_changed(data_dir, tiny_backbone):
     assert compiled.identity()["train"]["compile"] is True
     assert ieee.identity()["train"]["tf32"] is False
     assert len({default.run_id, compiled.run_id, ieee.run_id}) == 3
+
+
+def test_dropout_masks_enter_the_id_and_torch_s_draws_keep_the_ids_made_with_them(
+        data_dir, tiny_backbone):
+    """Runs recorded before CPU dropout masks existed drew torch's: ``dropout_masks: torch``
+    plans their ids again (so they are reused); the default, other draws, is another run."""
+    def spec(**train):
+        settings = resolve_settings(None, None, {
+            "tasks": ["rte"], "methods": ["mtl"], "backbone": tiny_backbone,
+            "data_dir": str(data_dir), **train})
+        [planned] = plan_runs(settings)
+        return planned
+
+    default, torch_draws = spec(), spec(dropout_masks="torch")
+    assert default.identity()["train"]["dropout_masks"] == "int16"
+    assert "dropout_masks" not in torch_draws.identity()["train"]  # as before the setting
+    assert default.run_id != torch_draws.run_id

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from benchmark.data.collate import collate
 from benchmark.data.loading import load_split
 from benchmark.data.tokenize import tokenize_examples
+from benchmark.errors import BenchmarkError
 from benchmark.methods.registry import get_method
 from benchmark.tasks.registry import get_task
 from benchmark.training.config import TrainConfig
@@ -83,6 +84,33 @@ def test_attention_with_dropout_is_softmax_then_the_mask_then_values():
     assert torch.allclose(no_dropout, probs @ v, atol=1e-5)
 
 
+def test_attention_under_bf16_autocast_computes_in_float32_as_torch_s_math_path_does():
+    """Under autocast torch rounds q, k and v to bf16 and its CPU math path (the one dropout
+    takes) computes softmax and products in float32: the mode must not do them in bf16."""
+    generator = torch.Generator().manual_seed(2)
+    q, k, v = (4 * torch.randn(2, 3, 16, 8, generator=generator) for _ in range(3))
+    torch.manual_seed(7)
+    with dropout_masks("int16", CPU), torch.autocast("cpu", dtype=torch.bfloat16):
+        out = F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)
+    assert out.dtype == torch.bfloat16  # what torch returns under autocast
+    torch.manual_seed(7)
+    keep, scale = keep_mask((2, 3, 16, 16), 0.1)
+    q32, k32, v32 = (x.bfloat16().float() for x in (q, k, v))
+    expected = ((q32 @ k32.transpose(-2, -1) / 8**0.5).softmax(-1) * keep * scale) @ v32
+    error = (out.float() - expected).abs().max().item()
+    # one bf16 rounding of the output (8 bits of mantissa), not bf16 scores and probabilities
+    assert error <= expected.abs().max().item() * 2**-8, error
+
+
+def test_a_row_masked_throughout_is_left_to_torch():
+    q = torch.randn(1, 2, 3, 4)
+    mask = torch.zeros(1, 1, 3, 3)
+    mask[0, 0, 1] = float("-inf")  # the second query row may attend to nothing
+    with dropout_masks("int16", CPU) as taken:
+        F.scaled_dot_product_attention(q, q, q, mask, dropout_p=0.1)
+    assert taken == {"dropout": 0, "attention": 0}
+
+
 def test_what_the_mode_leaves_to_torch():
     x = torch.ones(8, 8)
     with dropout_masks("int16", CPU) as taken:
@@ -130,3 +158,5 @@ def test_every_dropout_of_a_real_encoder_goes_through_the_masks(method_name, dat
 def test_the_default_is_the_masks_and_torch_s_own_stays_available():
     assert TrainConfig().dropout_masks == "int16"
     assert TrainConfig(dropout_masks="torch").dropout_masks == "torch"
+    with pytest.raises(BenchmarkError, match="dropout_masks must be int16 or torch"):
+        TrainConfig(dropout_masks="Torch")
