@@ -120,15 +120,20 @@ def test_dry_run_id_follows_the_data_folder(run_cli, data_dir, tiny_backbone, tm
     assert other != real
 
 
+def _rte_mtl_run(data_dir, backbone: str, **train):
+    """The one planned run of mtl on RTE with these training settings."""
+    settings = resolve_settings(None, None, {
+        "tasks": ["rte"], "methods": ["mtl"], "backbone": backbone, "data_dir": str(data_dir),
+        **train})
+    [planned] = plan_runs(settings)
+    return planned
+
+
 def test_gpu_settings_enter_the_id_only_when_changed(data_dir, tiny_backbone):
     """tf32 and compile came after runs were recorded: at their defaults they leave the id
     as it was; a compiled run (other kernels, other rounding) is another run."""
     def spec(**train):
-        settings = resolve_settings(None, None, {
-            "tasks": ["rte"], "methods": ["mtl"], "backbone": tiny_backbone,
-            "data_dir": str(data_dir), **train})
-        [planned] = plan_runs(settings)
-        return planned
+        return _rte_mtl_run(data_dir, tiny_backbone, **train)
 
     default = spec()
     assert {"tf32", "compile"}.isdisjoint(default.identity()["train"])
@@ -143,14 +148,8 @@ def test_dropout_masks_enter_the_id_and_torch_s_draws_keep_the_ids_made_with_the
         data_dir, tiny_backbone):
     """Runs recorded before CPU dropout masks existed drew torch's: ``dropout_masks: torch``
     plans their ids again (so they are reused); the default, other draws, is another run."""
-    def spec(**train):
-        settings = resolve_settings(None, None, {
-            "tasks": ["rte"], "methods": ["mtl"], "backbone": tiny_backbone,
-            "data_dir": str(data_dir), **train})
-        [planned] = plan_runs(settings)
-        return planned
-
-    default, torch_draws = spec(), spec(dropout_masks="torch")
+    default = _rte_mtl_run(data_dir, tiny_backbone)
+    torch_draws = _rte_mtl_run(data_dir, tiny_backbone, dropout_masks="torch")
     assert default.identity()["train"]["dropout_masks"] == "int16"
     assert "dropout_masks" not in torch_draws.identity()["train"]  # as before the setting
     assert default.run_id != torch_draws.run_id
