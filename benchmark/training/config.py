@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from benchmark.errors import BenchmarkError
+
+DropoutMasks = Literal["int16", "torch"]
+"""``int16``: CPU dropout masks from 16-bit slices of random words; ``torch``: torch's own."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class TrainConfig:
     kernel, rounded differently (~1 ulp per step), and on a 2-core CPU ~5x faster per
     optimizer step, a fifth of a MiniLM training step (README, "Where the time goes");
     ``false`` runs the default kernel."""
-    dropout_masks: Literal["int16", "torch"] = "int16"
+    dropout_masks: DropoutMasks = "int16"
     """Training on a CPU: dropout masks cut from 64-bit random words (``int16``, the same
     distribution with p rounded to a multiple of 1/65,536) or torch's per-element Bernoulli
     draws (``torch``, a sixth of a MiniLM step at length 128 on 2 cores; benchmark/training/
@@ -116,8 +119,9 @@ class TrainConfig:
             problems.append(f"learning_rate must be > 0 (got {self.learning_rate})")
         if self.max_length < 8 or self.max_length > 512:
             problems.append(f"max_length must be in 8..512 (got {self.max_length})")
-        if self.dropout_masks not in ("int16", "torch"):
-            problems.append(f"dropout_masks must be int16 or torch (got {self.dropout_masks!r})")
+        if self.dropout_masks not in get_args(DropoutMasks):
+            problems.append(f"dropout_masks must be {' or '.join(get_args(DropoutMasks))} "
+                            f"(got {self.dropout_masks!r})")
         if self.precision not in ("fp32", "bf16"):
             problems.append(f"precision must be fp32 or bf16 (got {self.precision!r})")
         if self.model_selection not in ("best", "best-dev", "last"):

@@ -25,16 +25,24 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
-DropoutMasks = Literal["int16", "torch"]
-"""``int16``: masks from 16-bit slices of random words on CPU; ``torch``: torch's own dropout."""
+from benchmark.training.config import DropoutMasks
 
 _LEVELS = 1 << 16
+
+
+def _dropped_levels(p: float) -> int | None:
+    """How many of the 65,536 levels of a slice drop an element for probability ``p``; None
+    when p rounds to none or all of them (or is not a number), which these masks cannot draw."""
+    if not isinstance(p, float | int):
+        return None
+    levels = round(p * _LEVELS)
+    return levels if 0 < levels < _LEVELS else None
 
 
 def keep_mask(shape: torch.Size | tuple[int, ...], p: float,
@@ -46,9 +54,9 @@ def keep_mask(shape: torch.Size | tuple[int, ...], p: float,
     # the whole int64 range (the default range leaves each word's top bit 0); the one value
     # this range leaves out biases a slice by 2**-63
     words.random_(-(2**63), 2**63 - 1)
-    dropped_levels = round(p * _LEVELS)
-    if not 0 < dropped_levels < _LEVELS:
-        raise ValueError(f"dropout probability {p} rounds to {dropped_levels}/{_LEVELS}")
+    dropped_levels = _dropped_levels(p)
+    if dropped_levels is None:
+        raise ValueError(f"dropout probability {p} rounds to {round(p * _LEVELS)}/{_LEVELS}")
     slices = words.view(torch.int16)[:count].view(shape)
     return slices >= dropped_levels - _LEVELS // 2, _LEVELS / (_LEVELS - dropped_levels)
 
@@ -149,8 +157,8 @@ class _CpuDropoutMode(TorchFunctionMode):
 
 
 def _representable(p: float) -> bool:
-    """True when p is a probability these masks can draw (0 < p*65,536 rounds < 65,536)."""
-    return isinstance(p, float | int) and 0 < round(p * _LEVELS) < _LEVELS
+    """True when p is a probability these masks can draw."""
+    return _dropped_levels(p) is not None
 
 
 def _additive(mask: torch.Tensor | None) -> bool:
