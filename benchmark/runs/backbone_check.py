@@ -1,5 +1,5 @@
 """Is ``--backbone`` a checkpoint the chosen methods can build on? Asked in plan, before a
-tokenizer or any weights load, so a typo in the path or a GPT-2 folder stops at once."""
+tokenizer or any model loads, so a typo in the path or a GPT-2 folder stops at once."""
 
 from __future__ import annotations
 
@@ -12,12 +12,14 @@ from benchmark.errors import BenchmarkError
 from benchmark.methods.interface import Method
 from camtl.backbones import DEFAULT_BACKBONE, resolve_backbone
 
-HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
-"""``bert-base-cased`` or ``org/model``; anything else that is not a folder is a wrong path."""
+HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?(@[\w./-]+)?$")
+"""``bert-base-cased``, ``org/model`` or ``org/model@revision``; anything else that is not a
+folder is a wrong path."""
 
 ADVICE = (
     "pass --backbone a checkpoint folder (config.json and weights), a Hub name such as "
-    f"bert-base-cased (online), or leave it out for the embedded {DEFAULT_BACKBONE}"
+    "bert-base-cased or bert-base-cased@<commit> (fetched once online, then read from the "
+    f"Hugging Face cache), or leave it out for the embedded {DEFAULT_BACKBONE}"
 )
 
 
@@ -36,32 +38,25 @@ def _local_config(name: str, folder: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _hub_config(name: str) -> dict:
-    from transformers import AutoConfig
-
+def _resolved(name: str) -> Path:
+    if not Path(name).expanduser().exists() and not HUB_NAME.match(name):
+        raise BenchmarkError(f"--backbone {name}: no such folder "
+                             f"({Path(name).expanduser().absolute()}); {ADVICE}")
     try:
-        return AutoConfig.from_pretrained(name).to_dict()
-    except Exception as exc:  # offline, unknown name, gated repository: all the same advice
+        return Path(resolve_backbone(name))
+    except ImportError as exc:
+        raise BenchmarkError(f"--backbone {name}: its package is not installed ({exc})") from None
+    except Exception as exc:  # offline and not cached, unknown name or revision, gated, no weights
         reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else type(exc).__name__
-        raise BenchmarkError(
-            f"--backbone {name} is not a local folder and its config could not be loaded "
-            f"from the Hub ({reason}); {ADVICE}"
-        ) from None
+        raise BenchmarkError(f"--backbone {name} is not a local folder and could not be fetched "
+                             f"from the Hub or found in its cache ({reason}); {ADVICE}") from None
 
 
 def backbone_config(name: str) -> dict:
     """The backbone's config.json as a dict, or a ``BenchmarkError`` saying why the backbone
-    cannot be found (a missing path names the path and ``--backbone``)."""
-    try:
-        resolved = Path(resolve_backbone(name))
-    except ImportError as exc:
-        raise BenchmarkError(f"--backbone {name}: its package is not installed ({exc})") from None
-    if resolved.exists():
-        return _local_config(name, resolved)
-    if not HUB_NAME.match(name):
-        raise BenchmarkError(f"--backbone {name}: no such folder ({resolved.absolute()}); "
-                             f"{ADVICE}")
-    return _hub_config(name)
+    cannot be found (a missing path names the path and ``--backbone``). A Hub name is fetched
+    here, in plan, so that its run ids fingerprint the files it will train."""
+    return _local_config(name, _resolved(name))
 
 
 def check_backbone(name: str, methods: Mapping[str, Method]) -> dict:

@@ -13,18 +13,11 @@ from pathlib import Path
 
 from benchmark.data.loading import file_sha256
 from benchmark.errors import BenchmarkError
+from camtl.backbones import CONFIG_AND_TOKENIZER_FILES
 
 WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
 WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
 """A sharded checkpoint's index: its ``weight_map`` names every shard."""
-MODEL_FILES = (
-    "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
-    "sentencepiece.bpe.model",
-)
-"""The configuration and tokenizer files transformers reads beside the weights."""
-
-
 def _shards(index: Path) -> list[Path]:
     try:
         weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
@@ -48,13 +41,16 @@ def weight_files(folder: Path) -> list[Path]:
 
 
 def backbone_fingerprint(resolved: str) -> str:
-    """``sha256:<hex>`` over a local checkpoint's weights, config and tokenizer files (each
-    file's name and SHA-256, in a fixed order), or ``hub:<name>`` for a Hub name."""
+    """``sha256:<hex>`` over a checkpoint folder's weights, config and tokenizer files (each
+    file's name and SHA-256, in a fixed order); ``resolved`` is what ``resolve_backbone``
+    gives, a Hub name's pinned snapshot included."""
     folder = Path(resolved)
     weights = weight_files(folder) if folder.is_dir() else []
     if not weights:
-        return f"hub:{resolved}"
-    files = [*weights, *(folder / n for n in MODEL_FILES if (folder / n).is_file())]
+        raise BenchmarkError(f"{resolved}: no model.safetensors or pytorch_model.bin there, so "
+                             f"there is nothing to train; pass --backbone a checkpoint folder "
+                             f"with its weights")
+    files = [*weights, *(folder / n for n in CONFIG_AND_TOKENIZER_FILES if (folder / n).is_file())]
     digest = hashlib.sha256()
     for path in files:
         digest.update(f"{path.name}\0{file_sha256(path)}\n".encode())

@@ -55,5 +55,8 @@ def test_every_shard_of_a_sharded_checkpoint_counts(tmp_path):
         backbone_fingerprint(str(folder))
 
 
-def test_a_hub_name_is_named_as_such():
-    assert backbone_fingerprint("some-org/some-model") == "hub:some-org/some-model"
+def test_a_folder_without_weights_is_refused(checkpoint):
+    for weights in checkpoint.glob("model.safetensors"):
+        weights.unlink()
+    with pytest.raises(BenchmarkError, match="no model.safetensors or pytorch_model.bin"):
+        backbone_fingerprint(str(checkpoint))
