@@ -1,5 +1,6 @@
 """Is ``--backbone`` a checkpoint the chosen methods can build on? Asked in plan, before a
-tokenizer or any model loads, so a typo in the path or a GPT-2 folder stops at once."""
+tokenizer or any model is built, so a typo in the path, an unknown Hub name or a GPT-2 folder
+stops at once."""
 
 from __future__ import annotations
 
