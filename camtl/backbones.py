@@ -4,6 +4,7 @@ name to one commit's snapshot in the Hugging Face cache."""
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 DEFAULT_BACKBONE = "all-MiniLM-L6-v2"
@@ -18,14 +19,26 @@ _EMBEDDED = {
 
 CONFIG_AND_TOKENIZER_FILES = (
     "config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "spiece.model",
+    "added_tokens.json", "vocab.txt", "vocab.json", "merges.txt", "bpe.codes", "spiece.model",
     "sentencepiece.bpe.model",
 )
-"""The configuration and tokenizer files transformers reads beside the weights."""
-SAFETENSORS_WEIGHTS = ("model.safetensors", "model.safetensors.index.json", "model-*.safetensors")
-PICKLED_WEIGHTS = ("pytorch_model.bin", "pytorch_model.bin.index.json", "pytorch_model-*.bin")
-"""Top-level weight files only (another format's copy in a subfolder, e.g. ``onnx/``, is not
-fetched); pickled weights only where a repository has no safetensors."""
+"""The configuration and tokenizer files transformers reads beside the weights (``bpe.codes``:
+PhoBERT-style RoBERTa tokenizers; the sentencepiece models: XLM-R, CamemBERT)."""
+HUB_SMALL_FILES = ("*.json", "*.txt", "*.model", "bpe.codes")
+"""What a Hub snapshot fetches besides the weights: every top-level config and tokenizer file,
+so a tokenizer that reads one not listed above still finds it."""
+HUB_WEIGHTS = (
+    ("model.safetensors", "model.safetensors.index.json", "model-*.safetensors"),
+    ("pytorch_model.bin", "pytorch_model.bin.index.json", "pytorch_model-*.bin"),
+)
+"""Safetensors first; pickled weights only where a repository has none."""
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def split_revision(name: str) -> tuple[str, str | None]:
+    """``org/model@revision`` -> (``org/model``, ``revision``); no ``@``: the default branch."""
+    repo_id, _, revision = name.partition("@")
+    return repo_id, revision or None
 
 
 def resolve_backbone(name_or_path: str) -> str:
@@ -48,25 +61,51 @@ def resolve_backbone(name_or_path: str) -> str:
 @functools.cache
 def hub_snapshot(name: str) -> str:
     """The snapshot folder of Hub model ``repo_id[@revision]`` (default branch when no
-    revision), fetched once into the Hugging Face cache: config, tokenizer and top-level
-    weights.
+    revision) in the Hugging Face cache, with its top-level config, tokenizer and weight files.
 
     Why a folder and not the name: everything a run does (its id's fingerprint, the
     tokenizer, the weights it trains) then reads one commit's files, so a model updated on
-    the Hub gets a new run id instead of a stale record being reused. Offline, the cached
-    snapshot of that revision is used (``huggingface_hub``'s own fallback). Raises
-    ``huggingface_hub``'s errors for an unknown name or revision, or a model not cached
-    while offline, and ``FileNotFoundError`` for a snapshot without weights.
+    the Hub gets a new run id instead of a stale record being reused. A full commit hash
+    already in the cache is served without asking the Hub; otherwise the Hub is asked which
+    commit the revision is, and offline ``huggingface_hub`` falls back to the cached snapshot
+    of that revision. Raises ``huggingface_hub``'s errors for an unknown name or revision, or
+    a model not cached while offline, and ``FileNotFoundError`` for a snapshot without
+    weights.
     """
     from huggingface_hub import snapshot_download
 
-    repo_id, _, revision = name.partition("@")
+    repo_id, revision = split_revision(name)
     folder = Path("")
-    for weights in (SAFETENSORS_WEIGHTS, PICKLED_WEIGHTS):
-        folder = Path(snapshot_download(repo_id, revision=revision or None,
-                                        allow_patterns=[*CONFIG_AND_TOKENIZER_FILES, *weights]))
+    for weights in HUB_WEIGHTS:
+        patterns = hub_file_patterns(weights)
+        folder = Path(_cached_commit(repo_id, revision, patterns)
+                      or snapshot_download(repo_id, revision=revision, **patterns))
         if any(next(folder.glob(pattern), None) for pattern in weights):
             return str(folder)
     raise FileNotFoundError(f"{name}: its snapshot {folder} has no model.safetensors or "
                             f"pytorch_model.bin (an interrupted download, or not a transformers "
                             f"checkpoint)")
+
+
+def hub_file_patterns(weights: tuple[str, ...]) -> dict[str, list[str]]:
+    """``snapshot_download``'s filters: the small files and ``weights``, top level only (its
+    patterns are fnmatch on repository paths, where ``*`` also matches ``/``), without the
+    other weight format's index."""
+    other_indexes = [name for group in HUB_WEIGHTS if group != weights for name in group
+                     if name.endswith(".index.json")]
+    return {"allow_patterns": [*HUB_SMALL_FILES, *weights],
+            "ignore_patterns": ["*/*", *other_indexes]}
+
+
+def _cached_commit(repo_id: str, revision: str | None, patterns: dict) -> str | None:
+    """A full commit hash's cached snapshot, found without the network (a pinned run then
+    needs no Hub, and a commit later deleted there still serves); None otherwise."""
+    if revision is None or not COMMIT.match(revision):
+        return None
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return snapshot_download(repo_id, revision=revision, local_files_only=True, **patterns)
+    except LocalEntryNotFoundError:
+        return None

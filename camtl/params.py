@@ -11,12 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import torch
 from torch import nn
 from transformers import BertConfig
 
 from camtl.accounting import count_parameters
+from camtl.backbones import split_revision
 
 GLUE8_OUTPUTS = {
     "CoLA": 2,
@@ -87,10 +89,16 @@ def _build(args: argparse.Namespace):
 
 
 def read_backbone_config(path: str):
-    """The config of a local checkpoint (weights are not needed to count)."""
+    """The config of a checkpoint folder or of a Hub name (``org/model@revision`` too): its
+    ``config.json`` alone, since weights are not needed to count."""
     from transformers import AutoConfig
 
-    return AutoConfig.from_pretrained(path)
+    if Path(path).expanduser().exists():
+        return AutoConfig.from_pretrained(Path(path).expanduser())
+    from huggingface_hub import hf_hub_download
+
+    repo_id, revision = split_revision(path)
+    return AutoConfig.from_pretrained(hf_hub_download(repo_id, "config.json", revision=revision))
 
 
 def _plain_bert(config) -> nn.Module:
@@ -107,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> dict:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--config", choices=sorted(PRESETS), default="bert-base")
-    parser.add_argument("--backbone", help="a local checkpoint folder instead of a preset")
+    parser.add_argument("--backbone", help="a checkpoint folder or a Hub name "
+                        "(org/model@revision) instead of a preset")
     parser.add_argument("--tasks", type=int, default=8)
     parser.add_argument("--outputs", help="comma-separated outputs per task (default: GLUE-8)")
     parser.add_argument("--max-length", type=int, default=128)

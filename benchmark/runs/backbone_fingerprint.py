@@ -15,9 +15,12 @@ from benchmark.data.loading import file_sha256
 from benchmark.errors import BenchmarkError
 from camtl.backbones import CONFIG_AND_TOKENIZER_FILES
 
-WEIGHT_FILES = ("model.safetensors", "pytorch_model.bin")
-WEIGHT_INDEXES = ("model.safetensors.index.json", "pytorch_model.bin.index.json")
-"""A sharded checkpoint's index: its ``weight_map`` names every shard."""
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
+"""In the order ``from_pretrained`` (transformers 4.57) looks for them: the first present is
+the one it loads, so the one hashed. An index names the shards of a sharded checkpoint."""
+
+
 def _shards(index: Path) -> list[Path]:
     try:
         weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
@@ -33,11 +36,13 @@ def _shards(index: Path) -> list[Path]:
 
 
 def weight_files(folder: Path) -> list[Path]:
-    """The checkpoint's weight files (the index and its shards when sharded); [] if none."""
-    for index in WEIGHT_INDEXES:
-        if (folder / index).is_file():
-            return [folder / index, *_shards(folder / index)]
-    return [folder / name for name in WEIGHT_FILES if (folder / name).is_file()][:1]
+    """The weights ``from_pretrained`` loads from ``folder`` (an index with its shards when
+    sharded); [] if none."""
+    for name in WEIGHT_FILES:
+        if (folder / name).is_file():
+            return [folder / name, *_shards(folder / name)] if name.endswith(".json") \
+                else [folder / name]
+    return []
 
 
 def backbone_fingerprint(resolved: str) -> str:

@@ -133,7 +133,7 @@ def plan_runs(settings: Settings) -> list[RunSpec]:
     selected = selected_tasks(settings)  # names first: cheap, and the likeliest typo
     methods = settings.methods or default_methods()
     method_objects = {name: get_method(name) for name in methods}
-    backbone_config = check_backbone(settings.backbone, method_objects)  # before any weights load
+    backbone_config = check_backbone(settings.backbone, method_objects)  # before any model is built
     if settings.sampler is not None and settings.sampler not in SAMPLERS:
         raise UnknownNameError("sampler", settings.sampler, SAMPLERS)
     if not settings.seeds:

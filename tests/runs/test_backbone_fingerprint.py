@@ -60,3 +60,15 @@ def test_a_folder_without_weights_is_refused(checkpoint):
         weights.unlink()
     with pytest.raises(BenchmarkError, match="no model.safetensors or pytorch_model.bin"):
         backbone_fingerprint(str(checkpoint))
+
+
+def test_only_the_weights_from_pretrained_loads_count(checkpoint):
+    """transformers loads model.safetensors before an index or pickled weights beside it."""
+    before = backbone_fingerprint(str(checkpoint))
+    (checkpoint / "pytorch_model.bin").write_bytes(b"stale pickled copy")
+    (checkpoint / "model-00001-of-00001.safetensors").write_bytes(b"stale shard")
+    (checkpoint / "model.safetensors.index.json").write_text(
+        json.dumps({"weight_map": {"x": "model-00001-of-00001.safetensors"}}))
+    assert backbone_fingerprint(str(checkpoint)) == before
+    (checkpoint / "model.safetensors").unlink()
+    assert backbone_fingerprint(str(checkpoint)) != before  # now the index and its shard

@@ -98,3 +98,32 @@ def test_an_unknown_hub_name_stops_the_run_before_training(hub_cache, data_dir, 
     err = capsys.readouterr().err
     assert code == 2 and "acme/absent" in err and "Traceback" not in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_the_camtl_parameter_table_reads_a_pinned_hub_config(hub_cache, tiny_backbone, capsys):
+    from transformers import BertModel
+
+    from camtl.params import main as camtl_params
+
+    report = camtl_params(["--backbone", f"acme/tiny@{SECOND}", "--tasks", "2", "--max-length",
+                           "32"])
+    plain = sum(p.numel() for p in BertModel.from_pretrained(tiny_backbone).parameters())
+    assert report["backbone_parameters"] == plain
+
+
+def test_a_snapshot_fetches_the_top_level_files_of_one_weight_format():
+    from huggingface_hub.utils import filter_repo_objects
+
+    from camtl.backbones import HUB_WEIGHTS, hub_file_patterns
+
+    repository = ["config.json", "tokenizer.json", "vocab.txt", "bpe.codes", "README.md",
+                  "model.safetensors.index.json", "model-00001-of-00002.safetensors",
+                  "model-00002-of-00002.safetensors", "pytorch_model.bin", "tf_model.h5",
+                  "onnx/config.json", "onnx/model.safetensors", "1_Pooling/config.json"]
+    safetensors, pickled = (set(filter_repo_objects(repository, **hub_file_patterns(weights)))
+                            for weights in HUB_WEIGHTS)
+    small = {"config.json", "tokenizer.json", "vocab.txt", "bpe.codes"}
+    assert safetensors == small | {"model.safetensors.index.json",
+                                   "model-00001-of-00002.safetensors",
+                                   "model-00002-of-00002.safetensors"}
+    assert pickled == small | {"pytorch_model.bin"}
