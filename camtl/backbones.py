@@ -27,11 +27,16 @@ PhoBERT-style RoBERTa tokenizers; the sentencepiece models: XLM-R, CamemBERT).""
 HUB_SMALL_FILES = ("*.json", "*.txt", "*.model", "bpe.codes")
 """What a Hub snapshot fetches besides the weights: every top-level config and tokenizer file,
 so a tokenizer that reads one not listed above still finds it."""
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
+"""In the order ``from_pretrained`` (transformers 4.57) looks for them: the first present is
+the one it loads. An index names the shards of a sharded checkpoint."""
 HUB_WEIGHTS = (
-    ("model.safetensors", "model.safetensors.index.json", "model-*.safetensors"),
-    ("pytorch_model.bin", "pytorch_model.bin.index.json", "pytorch_model-*.bin"),
+    (*WEIGHT_FILES[:2], "model-*.safetensors"),
+    (*WEIGHT_FILES[2:], "pytorch_model-*.bin"),
 )
-"""Safetensors first; pickled weights only where a repository has none."""
+"""What a Hub snapshot fetches of the weights, in that order: safetensors (single file or
+shards), and pickled weights only where a repository has none."""
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -80,11 +85,15 @@ def hub_snapshot(name: str) -> str:
         patterns = hub_file_patterns(weights)
         folder = Path(_cached_commit(repo_id, revision, patterns)
                       or snapshot_download(repo_id, revision=revision, **patterns))
-        if any(next(folder.glob(pattern), None) for pattern in weights):
+        if _has_any(folder, weights):
             return str(folder)
     raise FileNotFoundError(f"{name}: its snapshot {folder} has no model.safetensors or "
                             f"pytorch_model.bin (an interrupted download, or not a transformers "
                             f"checkpoint)")
+
+
+def _has_any(folder: Path, patterns: tuple[str, ...]) -> bool:
+    return any(next(folder.glob(pattern), None) for pattern in patterns)
 
 
 def hub_file_patterns(weights: tuple[str, ...]) -> dict[str, list[str]]:

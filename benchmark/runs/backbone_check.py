@@ -19,8 +19,8 @@ folder is a wrong path."""
 
 ADVICE = (
     "pass --backbone a checkpoint folder (config.json and weights), a Hub name such as "
-    "bert-base-cased or bert-base-cased@<commit> (fetched once online, then read from the "
-    f"Hugging Face cache), or leave it out for the embedded {DEFAULT_BACKBONE}"
+    "bert-base-cased or bert-base-cased@<commit> (fetched from the Hub into the Hugging Face "
+    f"cache, read from there offline), or leave it out for the embedded {DEFAULT_BACKBONE}"
 )
 
 

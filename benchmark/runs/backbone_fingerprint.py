@@ -13,12 +13,7 @@ from pathlib import Path
 
 from benchmark.data.loading import file_sha256
 from benchmark.errors import BenchmarkError
-from camtl.backbones import CONFIG_AND_TOKENIZER_FILES
-
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                "pytorch_model.bin.index.json")
-"""In the order ``from_pretrained`` (transformers 4.57) looks for them: the first present is
-the one it loads, so the one hashed. An index names the shards of a sharded checkpoint."""
+from camtl.backbones import CONFIG_AND_TOKENIZER_FILES, WEIGHT_FILES
 
 
 def _shards(index: Path) -> list[Path]:
@@ -36,8 +31,8 @@ def _shards(index: Path) -> list[Path]:
 
 
 def weight_files(folder: Path) -> list[Path]:
-    """The weights ``from_pretrained`` loads from ``folder`` (an index with its shards when
-    sharded); [] if none."""
+    """The weights ``from_pretrained`` loads from ``folder``, so the ones hashed: the first of
+    ``WEIGHT_FILES`` present (an index with its shards when sharded); [] if none."""
     for name in WEIGHT_FILES:
         if (folder / name).is_file():
             return [folder / name, *_shards(folder / name)] if name.endswith(".json") \
