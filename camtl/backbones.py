@@ -83,8 +83,10 @@ def hub_snapshot(name: str) -> str:
     folder = Path("")
     for weights in HUB_WEIGHTS:
         patterns = hub_file_patterns(weights)
-        folder = Path(_cached_commit(repo_id, revision, patterns)
-                      or snapshot_download(repo_id, revision=revision, **patterns))
+        cached = _cached_commit(repo_id, revision, patterns)
+        if cached is not None and _has_any(Path(cached), weights):
+            return cached
+        folder = Path(snapshot_download(repo_id, revision=revision, **patterns))
         if _has_any(folder, weights):
             return str(folder)
     raise FileNotFoundError(f"{name}: its snapshot {folder} has no model.safetensors or "
@@ -108,7 +110,8 @@ def hub_file_patterns(weights: tuple[str, ...]) -> dict[str, list[str]]:
 
 def _cached_commit(repo_id: str, revision: str | None, patterns: dict) -> str | None:
     """A full commit hash's cached snapshot, found without the network (a pinned run then
-    needs no Hub, and a commit later deleted there still serves); None otherwise."""
+    needs no Hub, and a commit later deleted there still serves); None otherwise. It may hold
+    only some files (``camtl.params`` fetches ``config.json`` alone), so the caller checks."""
     if revision is None or not COMMIT.match(revision):
         return None
     from huggingface_hub import snapshot_download

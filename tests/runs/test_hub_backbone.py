@@ -127,3 +127,26 @@ def test_a_snapshot_fetches_the_top_level_files_of_one_weight_format():
                                    "model-00001-of-00002.safetensors",
                                    "model-00002-of-00002.safetensors"}
     assert pickled == small | {"pytorch_model.bin"}
+
+
+def test_a_cached_commit_without_weights_is_completed_from_the_hub(hub_cache, tiny_backbone,
+                                                                   monkeypatch):
+    """`camtl.params` caches a commit's config.json alone; a run on that commit must then
+    download the weights, not stop at the partial snapshot. The Hub's answer is simulated:
+    the download fills the snapshot with the tiny BERT's files."""
+    third = "3" * 40
+    partial = hub_cache / "snapshots" / third
+    partial.mkdir()
+    shutil.copy(Path(tiny_backbone) / "config.json", partial)
+    real_download, downloads = huggingface_hub.snapshot_download, []
+
+    def download(repo_id, *, revision=None, local_files_only=False, **patterns):
+        if local_files_only:
+            return real_download(repo_id, revision=revision, local_files_only=True, **patterns)
+        downloads.append(revision)
+        shutil.copytree(tiny_backbone, partial, dirs_exist_ok=True)
+        return str(partial)
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", download)
+    assert resolve_backbone(f"acme/tiny@{third}") == str(partial)
+    assert downloads == [third]
